@@ -1,0 +1,138 @@
+# prodready Makefile (kubebuilder layout).
+
+# Image URL to use for building and pushing the operator image.
+IMG ?= ghcr.io/prodready/prodready:dev
+
+# Tool versions, installed through the Go module proxy into ./bin.
+CONTROLLER_TOOLS_VERSION ?= v0.23.0
+GOLANGCI_LINT_VERSION ?= v2.15.0
+KUSTOMIZE_VERSION ?= v5.8.3
+
+SHELL = /usr/bin/env bash -o pipefail
+.SHELLFLAGS = -ec
+
+LOCALBIN ?= $(shell pwd)/bin
+CONTROLLER_GEN ?= $(LOCALBIN)/controller-gen-$(CONTROLLER_TOOLS_VERSION)
+GOLANGCI_LINT ?= $(LOCALBIN)/golangci-lint-$(GOLANGCI_LINT_VERSION)
+KUSTOMIZE ?= $(LOCALBIN)/kustomize-$(KUSTOMIZE_VERSION)
+
+# Extra flags for go test, e.g. make test GOTEST_FLAGS=-v
+GOTEST_FLAGS ?=
+
+.PHONY: all
+all: build
+
+##@ General
+
+.PHONY: help
+help: ## Display this help.
+	@awk 'BEGIN {FS = ":.*##"; printf "\nUsage:\n  make \033[36m<target>\033[0m\n"} /^[a-zA-Z_0-9-]+:.*?##/ { printf "  \033[36m%-15s\033[0m %s\n", $$1, $$2 } /^##@/ { printf "\n\033[1m%s\033[0m\n", substr($$0, 5) } ' $(MAKEFILE_LIST)
+
+##@ Development
+
+.PHONY: manifests
+manifests: controller-gen ## Generate CRDs, RBAC and webhook manifests.
+	$(CONTROLLER_GEN) rbac:roleName=manager-role crd webhook paths="./..." output:crd:artifacts:config=config/crd/bases
+
+.PHONY: generate
+generate: controller-gen ## Generate DeepCopy methods.
+	$(CONTROLLER_GEN) object:headerFile="hack/boilerplate.go.txt" paths="./..."
+
+.PHONY: fmt
+fmt: ## Run go fmt.
+	go fmt ./...
+
+.PHONY: vet
+vet: ## Run go vet.
+	go vet ./...
+	go vet -tags e2e ./test/...
+
+.PHONY: lint
+lint: golangci-lint ## Run golangci-lint (config: .golangci.yml).
+	$(GOLANGCI_LINT) run ./...
+
+.PHONY: verify
+verify: manifests generate fmt ## Regenerate everything and fail if the tree changed (generated files must be committed fresh).
+	@if [ -n "$$(git status --porcelain -- api config internal cmd go.mod go.sum)" ]; then \
+		echo "verify: generated or formatted files are stale; run 'make manifests generate fmt' and commit:"; \
+		git status --porcelain -- api config internal cmd go.mod go.sum; \
+		git --no-pager diff --stat; exit 1; \
+	fi
+	@echo "verify: generated files are fresh"
+
+.PHONY: envtest
+envtest: ## Build kube-apiserver, etcd and kubectl from the Go module proxy (cached) and print KUBEBUILDER_ASSETS.
+	@echo "export KUBEBUILDER_ASSETS=$$(hack/envtest.sh)"
+
+.PHONY: test
+test: manifests generate fmt vet ## Run unit tests and the envtest suite against a real kube-apiserver.
+	KUBEBUILDER_ASSETS="$$(hack/envtest.sh)" go test $(GOTEST_FLAGS) ./... -coverprofile cover.out
+
+.PHONY: fuzz
+fuzz: ## Fuzz the rule engine for FUZZTIME (default 30s).
+	go test ./internal/readiness -run '^$$' -fuzz FuzzEvaluate -fuzztime $${FUZZTIME:-30s}
+
+##@ Build
+
+.PHONY: build
+build: manifests generate fmt vet ## Build the manager binary.
+	CGO_ENABLED=0 go build -trimpath -o bin/manager ./cmd
+
+.PHONY: run
+run: manifests generate fmt vet ## Run the operator against the cluster of the current kubeconfig.
+	go run ./cmd
+
+.PHONY: docker-build
+docker-build: ## Build the operator image (needs a Docker engine).
+	docker build -t $(IMG) .
+
+##@ Deployment
+
+.PHONY: install
+install: manifests kustomize ## Install the CRDs into the cluster of the current kubeconfig.
+	$(KUSTOMIZE) build config/crd | kubectl apply --server-side -f -
+
+.PHONY: uninstall
+uninstall: manifests kustomize ## Remove the CRDs from the cluster of the current kubeconfig.
+	$(KUSTOMIZE) build config/crd | kubectl delete --ignore-not-found -f -
+
+.PHONY: deploy
+deploy: manifests kustomize ## Deploy the operator to the cluster of the current kubeconfig.
+	cd config/manager && $(KUSTOMIZE) edit set image controller=$(IMG)
+	$(KUSTOMIZE) build config/default | kubectl apply --server-side -f -
+
+.PHONY: undeploy
+undeploy: kustomize ## Remove the operator from the cluster of the current kubeconfig.
+	$(KUSTOMIZE) build config/default | kubectl delete --ignore-not-found -f -
+
+##@ Tools
+
+$(LOCALBIN):
+	mkdir -p $(LOCALBIN)
+
+.PHONY: controller-gen
+controller-gen: $(CONTROLLER_GEN)
+$(CONTROLLER_GEN): | $(LOCALBIN)
+	$(call go-install-tool,$(CONTROLLER_GEN),sigs.k8s.io/controller-tools/cmd/controller-gen,$(CONTROLLER_TOOLS_VERSION))
+
+.PHONY: golangci-lint
+golangci-lint: $(GOLANGCI_LINT)
+$(GOLANGCI_LINT): | $(LOCALBIN)
+	$(call go-install-tool,$(GOLANGCI_LINT),github.com/golangci/golangci-lint/v2/cmd/golangci-lint,$(GOLANGCI_LINT_VERSION))
+
+.PHONY: kustomize
+kustomize: $(KUSTOMIZE)
+$(KUSTOMIZE): | $(LOCALBIN)
+	$(call go-install-tool,$(KUSTOMIZE),sigs.k8s.io/kustomize/kustomize/v5,$(KUSTOMIZE_VERSION))
+
+# go-install-tool installs package $(2) at version $(3) as $(1), so that a
+# version bump installs the new binary instead of reusing the old one.
+define go-install-tool
+@[ -f "$(1)" ] || { \
+set -e; \
+echo "Installing $(2)@$(3)"; \
+rm -f "$(1)"; \
+GOBIN="$(LOCALBIN)" go install "$(2)@$(3)"; \
+mv "$(LOCALBIN)/$$(basename "$(2)")" "$(1)"; \
+}
+endef
