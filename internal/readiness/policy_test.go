@@ -1,0 +1,420 @@
+/*
+Copyright 2026 The prodready Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package readiness
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	v1alpha1 "github.com/prodready/prodready/api/v1alpha1"
+)
+
+// fullSpec uses every rule, a selector and both kinds of exemption.
+func fullSpec() *v1alpha1.PolicySpec {
+	return &v1alpha1.PolicySpec{
+		Selector: &metav1.LabelSelector{
+			MatchLabels: map[string]string{"tier": "frontend"},
+			MatchExpressions: []metav1.LabelSelectorRequirement{
+				{Key: "env", Operator: metav1.LabelSelectorOpIn, Values: []string{"prod", "staging"}},
+			},
+		},
+		Enforcement: v1alpha1.EnforcementEnforce,
+		Rules:       allRules(),
+		Exemptions: []v1alpha1.Exemption{
+			{Deployments: []string{"legacy"}, Rules: []string{"probes", "resources.limits.cpu"}, Reason: "being rewritten"},
+			{
+				Selector:   &metav1.LabelSelector{MatchLabels: map[string]string{"team": "batch"}},
+				Rules:      []string{"replicas.minimum"},
+				Containers: []string{"worker"},
+				Reason:     "single worker by design",
+				Expires:    &metav1.Time{Time: time.Date(2027, time.January, 1, 0, 0, 0, 0, time.UTC)},
+			},
+		},
+	}
+}
+
+func TestCompile(t *testing.T) {
+	badExpr := &metav1.LabelSelector{MatchExpressions: []metav1.LabelSelectorRequirement{
+		{Key: "app", Operator: "Equals", Values: []string{"web"}},
+	}}
+	cases := map[string]struct {
+		spec              *v1alpha1.PolicySpec
+		namespaceSelector *metav1.LabelSelector
+		// wantErr lists substrings of the error; empty means success.
+		wantErr []string
+		// on success:
+		wantEnforcement v1alpha1.Enforcement
+		wantChecks      int
+		wantNamespaced  bool
+		wantUsesCluster bool
+	}{
+		"valid full policy": {
+			spec:              fullSpec(),
+			namespaceSelector: &metav1.LabelSelector{MatchLabels: map[string]string{"env": "prod"}},
+			wantEnforcement:   v1alpha1.EnforcementEnforce,
+			wantChecks:        10,
+			wantNamespaced:    true,
+			wantUsesCluster:   true,
+		},
+		"empty spec defaults to Audit": {
+			spec:            &v1alpha1.PolicySpec{},
+			wantEnforcement: v1alpha1.EnforcementAudit,
+		},
+		"Warn with probes only": {
+			spec: &v1alpha1.PolicySpec{
+				Enforcement: v1alpha1.EnforcementWarn,
+				Rules:       probeRules(req, ign, req),
+			},
+			wantEnforcement: v1alpha1.EnforcementWarn,
+			wantChecks:      2,
+		},
+		"empty namespace selector is no restriction": {
+			spec:              &v1alpha1.PolicySpec{Rules: v1alpha1.Rules{PodDisruptionBudget: &v1alpha1.PodDisruptionBudgetRules{AllowsDisruption: true}}},
+			namespaceSelector: &metav1.LabelSelector{},
+			wantEnforcement:   v1alpha1.EnforcementAudit,
+			wantChecks:        1,
+			wantUsesCluster:   true,
+		},
+		"unknown enforcement": {
+			spec:    &v1alpha1.PolicySpec{Enforcement: "Block"},
+			wantErr: []string{"spec.enforcement", `"Block"`},
+		},
+		"invalid regex": {
+			spec: &v1alpha1.PolicySpec{Rules: v1alpha1.Rules{Metrics: &v1alpha1.MetricsRules{
+				Annotations: []v1alpha1.AnnotationRequirement{{Key: "prometheus.io/port", Value: "[0-9"}},
+			}}},
+			wantErr: []string{"spec.rules.metrics.annotations[0].value", "not a valid regular expression"},
+		},
+		"regex that is only valid once anchored": {
+			spec: &v1alpha1.PolicySpec{Rules: v1alpha1.Rules{Metrics: &v1alpha1.MetricsRules{
+				Annotations: []v1alpha1.AnnotationRequirement{{Key: "prometheus.io/scrape", Value: "true)|(.*"}},
+			}}},
+			wantErr: []string{"spec.rules.metrics.annotations[0].value", "not a valid regular expression"},
+		},
+		"second annotation has the invalid regex": {
+			spec: &v1alpha1.PolicySpec{Rules: v1alpha1.Rules{Metrics: &v1alpha1.MetricsRules{
+				Annotations: []v1alpha1.AnnotationRequirement{{Key: "a", Value: "ok"}, {Key: "b", Value: "(unclosed"}},
+			}}},
+			wantErr: []string{"spec.rules.metrics.annotations[1].value"},
+		},
+		"empty annotation key": {
+			spec: &v1alpha1.PolicySpec{Rules: v1alpha1.Rules{Metrics: &v1alpha1.MetricsRules{
+				Annotations: []v1alpha1.AnnotationRequirement{{Key: ""}},
+			}}},
+			wantErr: []string{"spec.rules.metrics.annotations[0].key"},
+		},
+		"duplicate annotation key": {
+			spec: &v1alpha1.PolicySpec{Rules: v1alpha1.Rules{Metrics: &v1alpha1.MetricsRules{
+				Annotations: []v1alpha1.AnnotationRequirement{{Key: "a"}, {Key: "a", Value: "x"}},
+			}}},
+			wantErr: []string{"spec.rules.metrics.annotations[1].key", "Duplicate"},
+		},
+		"bad selector operator": {
+			spec:    &v1alpha1.PolicySpec{Selector: badExpr},
+			wantErr: []string{"spec.selector"},
+		},
+		"selector In without values": {
+			spec: &v1alpha1.PolicySpec{Selector: &metav1.LabelSelector{MatchExpressions: []metav1.LabelSelectorRequirement{
+				{Key: "app", Operator: metav1.LabelSelectorOpIn},
+			}}},
+			wantErr: []string{"spec.selector"},
+		},
+		"bad namespace selector": {
+			spec:              &v1alpha1.PolicySpec{},
+			namespaceSelector: badExpr,
+			wantErr:           []string{"spec.namespaceSelector"},
+		},
+		"unknown exemption rule ID": {
+			spec: &v1alpha1.PolicySpec{Exemptions: []v1alpha1.Exemption{
+				{Deployments: []string{"web"}, Rules: []string{"probes.ready"}, Reason: "r"},
+			}},
+			wantErr: []string{"spec.exemptions[0].rules[0]", `"probes.ready"`},
+		},
+		"partial rule ID is not a prefix": {
+			spec: &v1alpha1.PolicySpec{Exemptions: []v1alpha1.Exemption{
+				{Deployments: []string{"web"}, Rules: []string{"probes.read"}, Reason: "r"},
+			}},
+			wantErr: []string{"spec.exemptions[0].rules[0]"},
+		},
+		"second exemption, second rule unknown": {
+			spec: &v1alpha1.PolicySpec{Exemptions: []v1alpha1.Exemption{
+				{Deployments: []string{"web"}, Rules: []string{"probes"}, Reason: "r"},
+				{Deployments: []string{"web"}, Rules: []string{"pdb", "resources.limits.gpu"}, Reason: "r"},
+			}},
+			wantErr: []string{"spec.exemptions[1].rules[1]"},
+		},
+		"empty reason": {
+			spec: &v1alpha1.PolicySpec{Exemptions: []v1alpha1.Exemption{
+				{Deployments: []string{"web"}, Rules: []string{"probes"}},
+			}},
+			wantErr: []string{"spec.exemptions[0].reason"},
+		},
+		"blank reason": {
+			spec: &v1alpha1.PolicySpec{Exemptions: []v1alpha1.Exemption{
+				{Deployments: []string{"web"}, Rules: []string{"probes"}, Reason: " \t\n"},
+			}},
+			wantErr: []string{"spec.exemptions[0].reason"},
+		},
+		"both deployments and selector": {
+			spec: &v1alpha1.PolicySpec{Exemptions: []v1alpha1.Exemption{{
+				Deployments: []string{"web"},
+				Selector:    &metav1.LabelSelector{MatchLabels: map[string]string{"app": "web"}},
+				Rules:       []string{"probes"},
+				Reason:      "r",
+			}}},
+			wantErr: []string{"spec.exemptions[0]", "set exactly one of deployments or selector"},
+		},
+		"neither deployments nor selector": {
+			spec: &v1alpha1.PolicySpec{Exemptions: []v1alpha1.Exemption{
+				{Rules: []string{"probes"}, Reason: "r"},
+			}},
+			wantErr: []string{"spec.exemptions[0]", "set exactly one of deployments or selector"},
+		},
+		"exemption without rules": {
+			spec: &v1alpha1.PolicySpec{Exemptions: []v1alpha1.Exemption{
+				{Deployments: []string{"web"}, Reason: "r"},
+			}},
+			wantErr: []string{"spec.exemptions[0].rules"},
+		},
+		"bad exemption selector": {
+			spec: &v1alpha1.PolicySpec{Exemptions: []v1alpha1.Exemption{
+				{Selector: badExpr, Rules: []string{"probes"}, Reason: "r"},
+			}},
+			wantErr: []string{"spec.exemptions[0].selector"},
+		},
+		"minimum 0": {
+			spec:    &v1alpha1.PolicySpec{Rules: v1alpha1.Rules{Replicas: &v1alpha1.ReplicaRules{Minimum: 0}}},
+			wantErr: []string{"spec.rules.replicas.minimum", "must be at least 1"},
+		},
+		"negative minimum": {
+			spec:    &v1alpha1.PolicySpec{Rules: v1alpha1.Rules{Replicas: &v1alpha1.ReplicaRules{Minimum: -3}}},
+			wantErr: []string{"spec.rules.replicas.minimum"},
+		},
+		"unknown probe requirement": {
+			spec:    &v1alpha1.PolicySpec{Rules: probeRules("Maybe", ign, ign)},
+			wantErr: []string{"spec.rules.probes.readiness", `"Maybe"`},
+		},
+		"unknown resource name": {
+			spec: &v1alpha1.PolicySpec{Rules: v1alpha1.Rules{Resources: &v1alpha1.ResourceRules{
+				Requests: []v1alpha1.ResourceName{"gpu"},
+				Limits:   []v1alpha1.ResourceName{"cpu", "hugepages-2Mi"},
+			}}},
+			wantErr: []string{"spec.rules.resources.requests[0]", "spec.rules.resources.limits[1]"},
+		},
+		"every problem is reported": {
+			spec: &v1alpha1.PolicySpec{
+				Selector: badExpr,
+				Rules:    v1alpha1.Rules{Replicas: &v1alpha1.ReplicaRules{}},
+				Exemptions: []v1alpha1.Exemption{
+					{Deployments: []string{"web"}, Rules: []string{"nope"}},
+				},
+			},
+			wantErr: []string{"spec.selector", "spec.rules.replicas.minimum", "spec.exemptions[0].rules[0]", "spec.exemptions[0].reason"},
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			p, err := Compile(tc.spec, tc.namespaceSelector)
+			if len(tc.wantErr) > 0 {
+				if err == nil {
+					t.Fatalf("Compile succeeded with %v, want an error naming %q", p, tc.wantErr)
+				}
+				if p != nil {
+					t.Errorf("Compile returned a policy along with error %v", err)
+				}
+				for _, s := range tc.wantErr {
+					if !strings.Contains(err.Error(), s) {
+						t.Errorf("error %q does not contain %q", err, s)
+					}
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("Compile: %v", err)
+			}
+			if got := p.Enforcement(); got != tc.wantEnforcement {
+				t.Errorf("Enforcement() = %q, want %q", got, tc.wantEnforcement)
+			}
+			if got := len(p.checks); got != tc.wantChecks {
+				t.Errorf("%d checks enabled, want %d", got, tc.wantChecks)
+			}
+			if got := p.HasNamespaceSelector(); got != tc.wantNamespaced {
+				t.Errorf("HasNamespaceSelector() = %v, want %v", got, tc.wantNamespaced)
+			}
+			if got := p.UsesClusterObjects(); got != tc.wantUsesCluster {
+				t.Errorf("UsesClusterObjects() = %v, want %v", got, tc.wantUsesCluster)
+			}
+		})
+	}
+}
+
+func TestUsesClusterObjects(t *testing.T) {
+	cases := map[string]struct {
+		rules v1alpha1.Rules
+		want  bool
+	}{
+		"no rules":         {rules: v1alpha1.Rules{}},
+		"probes only":      {rules: probeRules(req, req, req)},
+		"resources only":   {rules: v1alpha1.Rules{Resources: &v1alpha1.ResourceRules{Requests: allResources}}},
+		"metrics only":     {rules: v1alpha1.Rules{Metrics: &v1alpha1.MetricsRules{Annotations: []v1alpha1.AnnotationRequirement{{Key: "a"}}}}},
+		"replicas":         {rules: v1alpha1.Rules{Replicas: &v1alpha1.ReplicaRules{Minimum: 1}}, want: true},
+		"pdb required":     {rules: v1alpha1.Rules{PodDisruptionBudget: &v1alpha1.PodDisruptionBudgetRules{Required: true}}, want: true},
+		"pdb allows":       {rules: v1alpha1.Rules{PodDisruptionBudget: &v1alpha1.PodDisruptionBudgetRules{AllowsDisruption: true}}, want: true},
+		"pdb with nothing": {rules: v1alpha1.Rules{PodDisruptionBudget: &v1alpha1.PodDisruptionBudgetRules{}}},
+		"every rule":       {rules: allRules(), want: true},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			p := mustCompile(t, &v1alpha1.PolicySpec{Rules: tc.rules})
+			if got := p.UsesClusterObjects(); got != tc.want {
+				t.Errorf("UsesClusterObjects() = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestKnownRuleID(t *testing.T) {
+	cases := map[string]struct {
+		id   string
+		want bool
+	}{
+		"probes.readiness":                     {id: "probes.readiness", want: true},
+		"probes.liveness":                      {id: "probes.liveness", want: true},
+		"probes.startup":                       {id: "probes.startup", want: true},
+		"probes.distinct":                      {id: "probes.distinct", want: true},
+		"resources.requests.cpu":               {id: "resources.requests.cpu", want: true},
+		"resources.requests.memory":            {id: "resources.requests.memory", want: true},
+		"resources.requests.ephemeral-storage": {id: "resources.requests.ephemeral-storage", want: true},
+		"resources.limits.cpu":                 {id: "resources.limits.cpu", want: true},
+		"resources.limits.memory":              {id: "resources.limits.memory", want: true},
+		"resources.limits.ephemeral-storage":   {id: "resources.limits.ephemeral-storage", want: true},
+		"replicas.minimum":                     {id: "replicas.minimum", want: true},
+		"pdb.required":                         {id: "pdb.required", want: true},
+		"pdb.allowsDisruption":                 {id: "pdb.allowsDisruption", want: true},
+		"metrics.annotation":                   {id: "metrics.annotation", want: true},
+		"prefix probes":                        {id: "probes", want: true},
+		"prefix resources":                     {id: "resources", want: true},
+		"prefix resources.requests":            {id: "resources.requests", want: true},
+		"prefix resources.limits":              {id: "resources.limits", want: true},
+		"prefix replicas":                      {id: "replicas", want: true},
+		"prefix pdb":                           {id: "pdb", want: true},
+		"prefix metrics":                       {id: "metrics", want: true},
+		"empty":                                {id: ""},
+		"lone dot":                             {id: "."},
+		"trailing dot":                         {id: "probes."},
+		"partial segment probes.read":          {id: "probes.read"},
+		"partial segment resources.limit":      {id: "resources.limit"},
+		"partial first segment":                {id: "prob"},
+		"metric without s":                     {id: "metric"},
+		"unknown resource":                     {id: "resources.limits.gpu"},
+		"suffix beyond a rule ID":              {id: "probes.readiness.extra"},
+		"wrong case":                           {id: "Probes"},
+		"pdb.allowsdisruption lowercase":       {id: "pdb.allowsdisruption"},
+		"leading space":                        {id: " probes"},
+		"requests without resources":           {id: "requests.cpu"},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			if got := KnownRuleID(tc.id); got != tc.want {
+				t.Errorf("KnownRuleID(%q) = %v, want %v", tc.id, got, tc.want)
+			}
+		})
+	}
+}
+
+func TestRuleCovers(t *testing.T) {
+	cases := map[string]struct {
+		entry, rule string
+		want        bool
+	}{
+		"exact ID":                                {entry: "probes.readiness", rule: "probes.readiness", want: true},
+		"probes covers probes.readiness":          {entry: "probes", rule: "probes.readiness", want: true},
+		"probes.read does not cover readiness":    {entry: "probes.read", rule: "probes.readiness"},
+		"probes. does not cover readiness":        {entry: "probes.", rule: "probes.readiness"},
+		"resources.limits covers memory limit":    {entry: "resources.limits", rule: "resources.limits.memory", want: true},
+		"resources covers memory limit":           {entry: "resources", rule: "resources.limits.memory", want: true},
+		"resources.limits does not cover request": {entry: "resources.limits", rule: "resources.requests.memory"},
+		"resources.limits.cpu not memory":         {entry: "resources.limits.cpu", rule: "resources.limits.memory"},
+		"longer entry than rule":                  {entry: "probes.readiness.x", rule: "probes.readiness"},
+		"empty entry covers nothing":              {entry: "", rule: "probes.readiness"},
+		"pdb does not cover probes":               {entry: "pdb", rule: "probes.readiness"},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			if got := ruleCovers(tc.entry, tc.rule); got != tc.want {
+				t.Errorf("ruleCovers(%q, %q) = %v, want %v", tc.entry, tc.rule, got, tc.want)
+			}
+		})
+	}
+}
+
+// selectorCases are shared by the SelectsDeployment and SelectsNamespace
+// tables: a nil or empty selector selects everything.
+var selectorCases = map[string]struct {
+	sel    *metav1.LabelSelector
+	labels map[string]string
+	want   bool
+}{
+	"nil selector, no labels":          {sel: nil, labels: nil, want: true},
+	"nil selector, some labels":        {sel: nil, labels: map[string]string{"a": "b"}, want: true},
+	"empty selector, no labels":        {sel: &metav1.LabelSelector{}, labels: nil, want: true},
+	"empty selector, some labels":      {sel: &metav1.LabelSelector{}, labels: map[string]string{"a": "b"}, want: true},
+	"matchLabels match":                {sel: &metav1.LabelSelector{MatchLabels: map[string]string{"env": "prod"}}, labels: map[string]string{"env": "prod", "x": "y"}, want: true},
+	"matchLabels wrong value":          {sel: &metav1.LabelSelector{MatchLabels: map[string]string{"env": "prod"}}, labels: map[string]string{"env": "dev"}},
+	"matchLabels missing key":          {sel: &metav1.LabelSelector{MatchLabels: map[string]string{"env": "prod"}}, labels: nil},
+	"matchLabels one of two fails":     {sel: &metav1.LabelSelector{MatchLabels: map[string]string{"env": "prod", "tier": "web"}}, labels: map[string]string{"env": "prod"}},
+	"matchExpressions In":              {sel: &metav1.LabelSelector{MatchExpressions: []metav1.LabelSelectorRequirement{{Key: "env", Operator: metav1.LabelSelectorOpIn, Values: []string{"prod", "staging"}}}}, labels: map[string]string{"env": "staging"}, want: true},
+	"matchExpressions In fails":        {sel: &metav1.LabelSelector{MatchExpressions: []metav1.LabelSelectorRequirement{{Key: "env", Operator: metav1.LabelSelectorOpIn, Values: []string{"prod"}}}}, labels: map[string]string{"env": "dev"}},
+	"matchExpressions NotIn absent":    {sel: &metav1.LabelSelector{MatchExpressions: []metav1.LabelSelectorRequirement{{Key: "env", Operator: metav1.LabelSelectorOpNotIn, Values: []string{"dev"}}}}, labels: nil, want: true},
+	"matchExpressions Exists":          {sel: &metav1.LabelSelector{MatchExpressions: []metav1.LabelSelectorRequirement{{Key: "env", Operator: metav1.LabelSelectorOpExists}}}, labels: map[string]string{"env": ""}, want: true},
+	"matchExpressions DoesNotExist":    {sel: &metav1.LabelSelector{MatchExpressions: []metav1.LabelSelectorRequirement{{Key: "env", Operator: metav1.LabelSelectorOpDoesNotExist}}}, labels: map[string]string{"env": "prod"}},
+	"matchLabels and expressions both": {sel: &metav1.LabelSelector{MatchLabels: map[string]string{"tier": "web"}, MatchExpressions: []metav1.LabelSelectorRequirement{{Key: "env", Operator: metav1.LabelSelectorOpNotIn, Values: []string{"dev"}}}}, labels: map[string]string{"tier": "web", "env": "dev"}},
+}
+
+func TestSelectsDeployment(t *testing.T) {
+	for name, tc := range selectorCases {
+		t.Run(name, func(t *testing.T) {
+			p := mustCompile(t, &v1alpha1.PolicySpec{Selector: tc.sel})
+			if got := p.SelectsDeployment(tc.labels); got != tc.want {
+				t.Errorf("SelectsDeployment(%v) = %v, want %v", tc.labels, got, tc.want)
+			}
+			if !p.SelectsNamespace(map[string]string{"anything": "x"}) {
+				t.Error("a policy without namespace selector must select every namespace")
+			}
+		})
+	}
+}
+
+func TestSelectsNamespace(t *testing.T) {
+	for name, tc := range selectorCases {
+		t.Run(name, func(t *testing.T) {
+			p, err := Compile(&v1alpha1.PolicySpec{}, tc.sel)
+			if err != nil {
+				t.Fatalf("Compile: %v", err)
+			}
+			if got := p.SelectsNamespace(tc.labels); got != tc.want {
+				t.Errorf("SelectsNamespace(%v) = %v, want %v", tc.labels, got, tc.want)
+			}
+			if !p.SelectsDeployment(map[string]string{"anything": "x"}) {
+				t.Error("a policy without selector must select every Deployment")
+			}
+		})
+	}
+}
