@@ -1,0 +1,224 @@
+/*
+Copyright 2026 The prodready Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+// Package controller holds the reconcilers that evaluate ReadinessPolicies
+// and ClusterReadinessPolicies against the Deployments they select and write
+// the outcome into the policies' status.
+package controller
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/equality"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/tools/events"
+	"k8s.io/utils/clock"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	prodreadyv1alpha1 "github.com/prodready/prodready/api/v1alpha1"
+	"github.com/prodready/prodready/internal/gather"
+	"github.com/prodready/prodready/internal/readiness"
+)
+
+// Event reasons on Deployments.
+const (
+	// ReasonPolicyViolation is recorded when a Deployment becomes
+	// non-compliant with a policy.
+	ReasonPolicyViolation = "PolicyViolation"
+	// ReasonPolicyCompliant is recorded when a non-compliant Deployment
+	// complies again.
+	ReasonPolicyCompliant = "PolicyCompliant"
+)
+
+// expiryGrace is added to an exemption's expiry before requeueing, so the
+// re-evaluation surely sees it expired.
+const expiryGrace = time.Second
+
+// +kubebuilder:rbac:groups=prodready.io,resources=readinesspolicies;clusterreadinesspolicies,verbs=get;list;watch
+// +kubebuilder:rbac:groups=prodready.io,resources=readinesspolicies/status;clusterreadinesspolicies/status,verbs=get;update;patch
+// +kubebuilder:rbac:groups=apps,resources=deployments,verbs=get;list;watch
+// +kubebuilder:rbac:groups=policy,resources=poddisruptionbudgets,verbs=get;list;watch
+// +kubebuilder:rbac:groups=autoscaling,resources=horizontalpodautoscalers,verbs=get;list;watch
+// +kubebuilder:rbac:groups="",resources=namespaces,verbs=get;list;watch
+// +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
+// +kubebuilder:rbac:groups="",resources=events,verbs=create;patch
+
+// PolicyReconciler evaluates one kind of policy: ReadinessPolicy when
+// Cluster is false, ClusterReadinessPolicy when it is true.
+type PolicyReconciler struct {
+	client.Client
+	// Cluster selects the ClusterReadinessPolicy kind.
+	Cluster bool
+	// Compiler caches compiled policies; shared with the webhook.
+	Compiler *gather.Compiler
+	// Recorder records Events on Deployments.
+	Recorder events.EventRecorder
+	// Clock decides whether exemptions have expired.
+	Clock clock.PassiveClock
+
+	transitions *transitions
+}
+
+func (r *PolicyReconciler) newPolicy() (prodreadyv1alpha1.Policy, client.Object) {
+	if r.Cluster {
+		p := &prodreadyv1alpha1.ClusterReadinessPolicy{}
+		return p, p
+	}
+	p := &prodreadyv1alpha1.ReadinessPolicy{}
+	return p, p
+}
+
+// Reconcile evaluates one policy and patches its status when it changed.
+func (r *PolicyReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	pol, obj := r.newPolicy()
+	key := gather.PolicyKey{Cluster: r.Cluster, NamespacedName: req.NamespacedName}
+	if err := r.Get(ctx, req.NamespacedName, obj); err != nil {
+		if apierrors.IsNotFound(err) {
+			r.Compiler.Forget(key)
+			r.transitions.forget(key)
+			return ctrl.Result{}, nil
+		}
+		return ctrl.Result{}, fmt.Errorf("getting %s: %w", key, err)
+	}
+	log := ctrl.LoggerFrom(ctx).WithValues("policy", key.String(), "generation", obj.GetGeneration())
+	ctx = ctrl.LoggerInto(ctx, log)
+	before := pol.GetPolicyStatus().DeepCopy()
+	orig := obj.DeepCopyObject().(client.Object)
+
+	compiled, err := r.Compiler.Compile(pol)
+	if err != nil {
+		// Permanent until the spec changes: record it, do not retry.
+		log.Info("Policy spec is invalid", "error", err.Error())
+		setInvalidSpecStatus(pol.GetPolicyStatus(), obj.GetGeneration(), err)
+		return ctrl.Result{}, r.patchStatus(ctx, obj, orig, before, pol.GetPolicyStatus())
+	}
+
+	o, deployments, err := r.evaluate(ctx, obj, compiled)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	setEvaluatedStatus(pol.GetPolicyStatus(), obj.GetGeneration(), o)
+	if err := r.patchStatus(ctx, obj, orig, before, pol.GetPolicyStatus()); err != nil {
+		return ctrl.Result{}, err
+	}
+	r.recordTransitions(key, before, o, deployments)
+	log.V(1).Info("Policy evaluated", "matched", o.summary.Matched, "nonCompliant", o.summary.NonCompliant, "violations", o.summary.Violations)
+
+	if !o.nextExpiry.IsZero() {
+		return ctrl.Result{RequeueAfter: o.nextExpiry.Sub(r.Clock.Now()) + expiryGrace}, nil
+	}
+	return ctrl.Result{}, nil
+}
+
+// evaluate gathers the Deployments the policy selects, with the objects of
+// their namespaces, and evaluates each one.
+func (r *PolicyReconciler) evaluate(ctx context.Context, obj client.Object, p *readiness.Policy) (*outcome, map[types.NamespacedName]*appsv1.Deployment, error) {
+	var list appsv1.DeploymentList
+	opts := []client.ListOption{client.UnsafeDisableDeepCopy}
+	if !r.Cluster {
+		opts = append(opts, client.InNamespace(obj.GetNamespace()))
+	}
+	if err := r.List(ctx, &list, opts...); err != nil {
+		return nil, nil, fmt.Errorf("listing Deployments: %w", err)
+	}
+	var nsSelected map[string]bool
+	if r.Cluster && p.HasNamespaceSelector() {
+		var err error
+		if nsSelected, err = r.selectedNamespaces(ctx, p); err != nil {
+			return nil, nil, err
+		}
+	}
+
+	now := r.Clock.Now()
+	o := newOutcome()
+	byName := map[types.NamespacedName]*appsv1.Deployment{}
+	perNamespace := map[string]*gather.NamespaceObjects{}
+	for i := range list.Items {
+		d := &list.Items[i]
+		if d.DeletionTimestamp != nil || !p.SelectsDeployment(d.Labels) || (nsSelected != nil && !nsSelected[d.Namespace]) {
+			continue
+		}
+		objs := perNamespace[d.Namespace]
+		if objs == nil {
+			objs = &gather.NamespaceObjects{}
+			if p.UsesClusterObjects() {
+				var err error
+				if objs, err = gather.ListNamespaceObjects(ctx, r.Client, d.Namespace); err != nil {
+					return nil, nil, err
+				}
+			}
+			perNamespace[d.Namespace] = objs
+		}
+		res := p.Evaluate(objs.Input(d), now)
+		name := types.NamespacedName{Namespace: d.Namespace, Name: d.Name}
+		o.add(name, &res)
+		byName[name] = d
+	}
+	return o, byName, nil
+}
+
+func (r *PolicyReconciler) selectedNamespaces(ctx context.Context, p *readiness.Policy) (map[string]bool, error) {
+	var nss corev1.NamespaceList
+	if err := r.List(ctx, &nss, client.UnsafeDisableDeepCopy); err != nil {
+		return nil, fmt.Errorf("listing Namespaces: %w", err)
+	}
+	out := make(map[string]bool, len(nss.Items))
+	for i := range nss.Items {
+		out[nss.Items[i].Name] = p.SelectsNamespace(nss.Items[i].Labels)
+	}
+	return out, nil
+}
+
+// patchStatus writes the status once, as a merge patch, and only if it
+// differs from what was read.
+func (r *PolicyReconciler) patchStatus(ctx context.Context, obj, orig client.Object, before, after *prodreadyv1alpha1.PolicyStatus) error {
+	if equality.Semantic.DeepEqual(before, after) {
+		return nil
+	}
+	if err := r.Status().Patch(ctx, obj, client.MergeFrom(orig)); err != nil {
+		if apierrors.IsNotFound(err) {
+			return nil // deleted meanwhile
+		}
+		return fmt.Errorf("patching status: %w", err)
+	}
+	ctrl.LoggerFrom(ctx).V(1).Info("Status patched")
+	return nil
+}
+
+// recordTransitions emits an Event on every Deployment whose compliance with
+// this policy changed since the last evaluation.
+func (r *PolicyReconciler) recordTransitions(key gather.PolicyKey, before *prodreadyv1alpha1.PolicyStatus, o *outcome, deployments map[types.NamespacedName]*appsv1.Deployment) {
+	if r.Recorder == nil {
+		return
+	}
+	for _, c := range r.transitions.update(key, before, o) {
+		d := deployments[c.deployment]
+		if d == nil {
+			continue
+		}
+		if c.rules != nil {
+			r.Recorder.Eventf(d, nil, corev1.EventTypeWarning, ReasonPolicyViolation, "Evaluate", "%s", violationNote(key.String(), c.rules))
+			continue
+		}
+		r.Recorder.Eventf(d, nil, corev1.EventTypeNormal, ReasonPolicyCompliant, "Evaluate", "Deployment complies with %s", key.String())
+	}
+}

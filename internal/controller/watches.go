@@ -1,0 +1,204 @@
+/*
+Copyright 2026 The prodready Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package controller
+
+import (
+	"context"
+
+	appsv1 "k8s.io/api/apps/v1"
+	autoscalingv2 "k8s.io/api/autoscaling/v2"
+	corev1 "k8s.io/api/core/v1"
+	policyv1 "k8s.io/api/policy/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/utils/clock"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/event"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+
+	prodreadyv1alpha1 "github.com/prodready/prodready/api/v1alpha1"
+	"github.com/prodready/prodready/internal/readiness"
+)
+
+// SetupWithManager registers the reconciler. Besides its own policies it
+// watches Deployments, PodDisruptionBudgets, HorizontalPodAutoscalers and (for
+// cluster policies) Namespaces, and maps each change through the policies'
+// selectors to only the policies it can affect.
+func (r *PolicyReconciler) SetupWithManager(mgr ctrl.Manager) error {
+	r.transitions = newTransitions()
+	if r.Clock == nil {
+		r.Clock = clock.RealClock{}
+	}
+	_, obj := r.newPolicy()
+	name := "readinesspolicy"
+	if r.Cluster {
+		name = "clusterreadinesspolicy"
+	}
+	b := ctrl.NewControllerManagedBy(mgr).
+		Named(name).
+		For(obj, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
+		Watches(&appsv1.Deployment{}, handler.EnqueueRequestsFromMapFunc(r.mapDeployment),
+			builder.WithPredicates(predicate.Or(predicate.GenerationChangedPredicate{}, predicate.LabelChangedPredicate{}))).
+		Watches(&policyv1.PodDisruptionBudget{}, handler.EnqueueRequestsFromMapFunc(r.mapPodDisruptionBudget),
+			builder.WithPredicates(predicate.GenerationChangedPredicate{})).
+		Watches(&autoscalingv2.HorizontalPodAutoscaler{}, handler.EnqueueRequestsFromMapFunc(r.mapHorizontalPodAutoscaler),
+			builder.WithPredicates(hpaScalingChanged()))
+	if r.Cluster {
+		b = b.Watches(&corev1.Namespace{}, handler.EnqueueRequestsFromMapFunc(r.mapNamespace),
+			builder.WithPredicates(predicate.LabelChangedPredicate{}))
+	}
+	return b.Complete(r)
+}
+
+// hpaScalingChanged passes HPA creates and deletes, and updates that change
+// what the rules read (the target or minReplicas), not the frequent status
+// updates.
+func hpaScalingChanged() predicate.Predicate {
+	return predicate.Funcs{UpdateFunc: func(e event.UpdateEvent) bool {
+		o, ok1 := e.ObjectOld.(*autoscalingv2.HorizontalPodAutoscaler)
+		n, ok2 := e.ObjectNew.(*autoscalingv2.HorizontalPodAutoscaler)
+		if !ok1 || !ok2 {
+			return true
+		}
+		return o.Spec.ScaleTargetRef != n.Spec.ScaleTargetRef || !equality.Semantic.DeepEqual(o.Spec.MinReplicas, n.Spec.MinReplicas)
+	}}
+}
+
+// candidate is a valid policy with its compiled form.
+type candidate struct {
+	key      types.NamespacedName
+	compiled *readiness.Policy
+}
+
+// policiesInScope returns the valid policies of this reconciler's kind that
+// may select Deployments in the namespace. Invalid policies select nothing.
+func (r *PolicyReconciler) policiesInScope(ctx context.Context, namespace string) []candidate {
+	log := ctrl.LoggerFrom(ctx)
+	var out []candidate
+	if !r.Cluster {
+		var list prodreadyv1alpha1.ReadinessPolicyList
+		if err := r.List(ctx, &list, client.InNamespace(namespace), client.UnsafeDisableDeepCopy); err != nil {
+			log.Error(err, "Listing ReadinessPolicies to map an event", "namespace", namespace)
+			return nil
+		}
+		for i := range list.Items {
+			if c, err := r.Compiler.Compile(&list.Items[i]); err == nil {
+				out = append(out, candidate{key: client.ObjectKeyFromObject(&list.Items[i]), compiled: c})
+			}
+		}
+		return out
+	}
+	var list prodreadyv1alpha1.ClusterReadinessPolicyList
+	if err := r.List(ctx, &list, client.UnsafeDisableDeepCopy); err != nil {
+		log.Error(err, "Listing ClusterReadinessPolicies to map an event")
+		return nil
+	}
+	var nsLabels map[string]string
+	nsFetched := false
+	for i := range list.Items {
+		c, err := r.Compiler.Compile(&list.Items[i])
+		if err != nil {
+			continue
+		}
+		if c.HasNamespaceSelector() {
+			if !nsFetched {
+				nsFetched = true
+				var ns corev1.Namespace
+				if err := r.Get(ctx, types.NamespacedName{Name: namespace}, &ns); err != nil {
+					log.V(1).Info("Namespace not readable while mapping an event", "namespace", namespace, "error", err.Error())
+				}
+				nsLabels = ns.Labels
+			}
+			if !c.SelectsNamespace(nsLabels) {
+				continue
+			}
+		}
+		out = append(out, candidate{key: client.ObjectKeyFromObject(&list.Items[i]), compiled: c})
+	}
+	return out
+}
+
+// mapDeployment enqueues the policies that select the Deployment. On an
+// update it is called for the old and the new object, so a policy that
+// stops selecting a relabelled Deployment is re-evaluated too.
+func (r *PolicyReconciler) mapDeployment(ctx context.Context, obj client.Object) []reconcile.Request {
+	d, ok := obj.(*appsv1.Deployment)
+	if !ok {
+		return nil
+	}
+	return r.requestsFor(ctx, d, false)
+}
+
+func (r *PolicyReconciler) requestsFor(ctx context.Context, d *appsv1.Deployment, onlyClusterObjects bool) []reconcile.Request {
+	var reqs []reconcile.Request
+	for _, c := range r.policiesInScope(ctx, d.Namespace) {
+		if onlyClusterObjects && !c.compiled.UsesClusterObjects() {
+			continue
+		}
+		if c.compiled.SelectsDeployment(d.Labels) {
+			reqs = append(reqs, reconcile.Request{NamespacedName: c.key})
+		}
+	}
+	return reqs
+}
+
+// mapPodDisruptionBudget enqueues the policies with disruption-budget or
+// replica rules that may select Deployments in the PDB's namespace.
+func (r *PolicyReconciler) mapPodDisruptionBudget(ctx context.Context, obj client.Object) []reconcile.Request {
+	var reqs []reconcile.Request
+	for _, c := range r.policiesInScope(ctx, obj.GetNamespace()) {
+		if c.compiled.UsesClusterObjects() {
+			reqs = append(reqs, reconcile.Request{NamespacedName: c.key})
+		}
+	}
+	return reqs
+}
+
+// mapHorizontalPodAutoscaler enqueues the policies that select the
+// Deployment the HPA scales.
+func (r *PolicyReconciler) mapHorizontalPodAutoscaler(ctx context.Context, obj client.Object) []reconcile.Request {
+	h, ok := obj.(*autoscalingv2.HorizontalPodAutoscaler)
+	if !ok || h.Spec.ScaleTargetRef.Kind != "Deployment" {
+		return nil
+	}
+	var d appsv1.Deployment
+	if err := r.Get(ctx, types.NamespacedName{Namespace: h.Namespace, Name: h.Spec.ScaleTargetRef.Name}, &d); err != nil {
+		return nil // no such Deployment: the HPA affects no evaluation
+	}
+	return r.requestsFor(ctx, &d, true)
+}
+
+// mapNamespace enqueues the cluster policies whose namespace selector may
+// have started or stopped selecting a relabelled namespace.
+func (r *PolicyReconciler) mapNamespace(ctx context.Context, _ client.Object) []reconcile.Request {
+	var list prodreadyv1alpha1.ClusterReadinessPolicyList
+	if err := r.List(ctx, &list, client.UnsafeDisableDeepCopy); err != nil {
+		ctrl.LoggerFrom(ctx).Error(err, "Listing ClusterReadinessPolicies to map a Namespace event")
+		return nil
+	}
+	var reqs []reconcile.Request
+	for i := range list.Items {
+		if list.Items[i].Spec.NamespaceSelector != nil {
+			reqs = append(reqs, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&list.Items[i])})
+		}
+	}
+	return reqs
+}
