@@ -26,8 +26,8 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/events"
 	"k8s.io/utils/clock"
@@ -66,6 +66,10 @@ const expiryGrace = time.Second
 // Cluster is false, ClusterReadinessPolicy when it is true.
 type PolicyReconciler struct {
 	client.Client
+	// APIReader reads the policy itself, uncached: the status written by the
+	// previous reconcile may not have reached the cache yet, and a diff or an
+	// "unchanged" check against a stale copy would lose a write.
+	APIReader client.Reader
 	// Cluster selects the ClusterReadinessPolicy kind.
 	Cluster bool
 	// Compiler caches compiled policies; shared with the webhook.
@@ -91,7 +95,7 @@ func (r *PolicyReconciler) newPolicy() (prodreadyv1alpha1.Policy, client.Object)
 func (r *PolicyReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	pol, obj := r.newPolicy()
 	key := gather.PolicyKey{Cluster: r.Cluster, NamespacedName: req.NamespacedName}
-	if err := r.Get(ctx, req.NamespacedName, obj); err != nil {
+	if err := r.APIReader.Get(ctx, req.NamespacedName, obj); err != nil {
 		if apierrors.IsNotFound(err) {
 			r.Compiler.Forget(key)
 			r.transitions.forget(key)
@@ -120,7 +124,7 @@ func (r *PolicyReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctr
 	if err := r.patchStatus(ctx, obj, orig, before, pol.GetPolicyStatus()); err != nil {
 		return ctrl.Result{}, err
 	}
-	r.recordTransitions(key, before, o, deployments)
+	r.recordTransitions(key, obj, before, o, deployments)
 	log.V(1).Info("Policy evaluated", "matched", o.summary.Matched, "nonCompliant", o.summary.NonCompliant, "violations", o.summary.Violations)
 
 	if !o.nextExpiry.IsZero() {
@@ -194,9 +198,12 @@ func (r *PolicyReconciler) patchStatus(ctx context.Context, obj, orig client.Obj
 	if equality.Semantic.DeepEqual(before, after) {
 		return nil
 	}
-	if err := r.Status().Patch(ctx, obj, client.MergeFrom(orig)); err != nil {
+	if err := r.Status().Patch(ctx, obj, client.MergeFromWithOptions(orig, client.MergeFromWithOptimisticLock{})); err != nil {
 		if apierrors.IsNotFound(err) {
 			return nil // deleted meanwhile
+		}
+		if apierrors.IsConflict(err) {
+			return fmt.Errorf("patching status: the policy changed meanwhile, retrying: %w", err)
 		}
 		return fmt.Errorf("patching status: %w", err)
 	}
@@ -205,8 +212,10 @@ func (r *PolicyReconciler) patchStatus(ctx context.Context, obj, orig client.Obj
 }
 
 // recordTransitions emits an Event on every Deployment whose compliance with
-// this policy changed since the last evaluation.
-func (r *PolicyReconciler) recordTransitions(key gather.PolicyKey, before *prodreadyv1alpha1.PolicyStatus, o *outcome, deployments map[types.NamespacedName]*appsv1.Deployment) {
+// this policy changed since the last evaluation. The policy is the Event's
+// related object, so Events from two policies about one Deployment are not
+// merged into one.
+func (r *PolicyReconciler) recordTransitions(key gather.PolicyKey, policy client.Object, before *prodreadyv1alpha1.PolicyStatus, o *outcome, deployments map[types.NamespacedName]*appsv1.Deployment) {
 	if r.Recorder == nil {
 		return
 	}
@@ -216,9 +225,9 @@ func (r *PolicyReconciler) recordTransitions(key gather.PolicyKey, before *prodr
 			continue
 		}
 		if c.rules != nil {
-			r.Recorder.Eventf(d, nil, corev1.EventTypeWarning, ReasonPolicyViolation, "Evaluate", "%s", violationNote(key.String(), c.rules))
+			r.Recorder.Eventf(d, policy, corev1.EventTypeWarning, ReasonPolicyViolation, "Evaluate", "%s", violationNote(key.String(), c.rules))
 			continue
 		}
-		r.Recorder.Eventf(d, nil, corev1.EventTypeNormal, ReasonPolicyCompliant, "Evaluate", "Deployment complies with %s", key.String())
+		r.Recorder.Eventf(d, policy, corev1.EventTypeNormal, ReasonPolicyCompliant, "Evaluate", "Deployment complies with %s", key.String())
 	}
 }

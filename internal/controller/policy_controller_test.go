@@ -29,13 +29,13 @@ import (
 	eventsv1 "k8s.io/api/events/v1"
 	policyv1 "k8s.io/api/policy/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
-	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	prodreadyv1alpha1 "github.com/prodready/prodready/api/v1alpha1"
+	"github.com/prodready/prodready/internal/testutil"
 )
 
 const (
@@ -50,47 +50,10 @@ func newNamespace(labels map[string]string) string {
 	return ns.Name
 }
 
-// compliantDeployment returns a Deployment that passes probePolicy and
-// fullPolicy's container and metrics rules.
-func compliantDeployment(ns, name string, replicas int32) *appsv1.Deployment {
-	labels := map[string]string{"app": name}
-	probe := func(path string, failures int32) *corev1.Probe {
-		return &corev1.Probe{
-			ProbeHandler:     corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{Path: path, Port: intstr.FromInt32(8080)}},
-			FailureThreshold: failures,
-		}
-	}
-	return &appsv1.Deployment{
-		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name, Labels: map[string]string{"app": name, "tier": "web"}},
-		Spec: appsv1.DeploymentSpec{
-			Replicas: ptr.To(replicas),
-			Selector: &metav1.LabelSelector{MatchLabels: labels},
-			Template: corev1.PodTemplateSpec{
-				ObjectMeta: metav1.ObjectMeta{Labels: labels, Annotations: map[string]string{"prometheus.io/scrape": "true"}},
-				Spec: corev1.PodSpec{Containers: []corev1.Container{{
-					Name:           "app",
-					Image:          "registry.example/app:1.0",
-					ReadinessProbe: probe("/ready", 3),
-					LivenessProbe:  probe("/ready", 6),
-					Resources: corev1.ResourceRequirements{
-						Requests: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("100m"), corev1.ResourceMemory: resource.MustParse("64Mi")},
-						Limits:   corev1.ResourceList{corev1.ResourceMemory: resource.MustParse("128Mi")},
-					},
-				}}},
-			},
-		},
-	}
-}
-
-func fullRules() prodreadyv1alpha1.Rules {
-	return prodreadyv1alpha1.Rules{
-		Probes: &prodreadyv1alpha1.ProbeRules{
-			Readiness: prodreadyv1alpha1.RequirementRequired, Liveness: prodreadyv1alpha1.RequirementRequired, Distinct: true,
-		},
-		Resources: &prodreadyv1alpha1.ResourceRules{Requests: []prodreadyv1alpha1.ResourceName{"cpu", "memory"}, Limits: []prodreadyv1alpha1.ResourceName{"memory"}},
-		Metrics:   &prodreadyv1alpha1.MetricsRules{Annotations: []prodreadyv1alpha1.AnnotationRequirement{{Key: "prometheus.io/scrape", Value: "true"}}},
-	}
-}
+var (
+	compliantDeployment = testutil.CompliantDeployment
+	fullRules           = testutil.FullRules
+)
 
 func getPolicy(ns, name string) func(g Gomega) *prodreadyv1alpha1.ReadinessPolicy {
 	return func(g Gomega) *prodreadyv1alpha1.ReadinessPolicy {
@@ -316,7 +279,7 @@ var _ = Describe("ReadinessPolicy controller", func() {
 			g.Expect(evs[0].Note).To(ContainSubstring("/replicas: replicas.minimum"))
 		}).WithTimeout(timeout).WithPolling(interval).Should(Succeed())
 
-		By("relabelling the Deployment out of the second policy's selector")
+		By("relabeling the Deployment out of the second policy's selector")
 		Eventually(func(g Gomega) {
 			var cur appsv1.Deployment
 			g.Expect(k8sClient.Get(ctx, client.ObjectKeyFromObject(d), &cur)).To(Succeed())
@@ -327,6 +290,27 @@ var _ = Describe("ReadinessPolicy controller", func() {
 			st := getPolicy(ns, "replicas")(g).Status
 			g.Expect(st.Summary.Matched).To(BeZero())
 			g.Expect(st.Violations).To(BeEmpty())
+		}).WithTimeout(timeout).WithPolling(interval).Should(Succeed())
+	})
+
+	It("records one Event per policy when two policies flag the same Deployment", func() {
+		d := compliantDeployment(ns, "web", 1)
+		d.Spec.Template.Spec.Containers[0].LivenessProbe = nil
+		Expect(k8sClient.Create(ctx, d)).To(Succeed())
+		for name, rules := range map[string]prodreadyv1alpha1.Rules{
+			"probes":   fullRules(),
+			"replicas": {Replicas: &prodreadyv1alpha1.ReplicaRules{Minimum: 2}},
+		} {
+			Expect(k8sClient.Create(ctx, &prodreadyv1alpha1.ReadinessPolicy{
+				ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name}, Spec: prodreadyv1alpha1.PolicySpec{Rules: rules},
+			})).To(Succeed())
+		}
+		Eventually(func(g Gomega) {
+			evs := eventsFor(g, ns, "web", ReasonPolicyViolation)
+			g.Expect(evs).To(HaveLen(2))
+			notes := []string{evs[0].Note, evs[1].Note}
+			g.Expect(notes).To(ContainElement(HaveSuffix("/probes: probes.liveness")))
+			g.Expect(notes).To(ContainElement(HaveSuffix("/replicas: replicas.minimum")))
 		}).WithTimeout(timeout).WithPolling(interval).Should(Succeed())
 	})
 
@@ -400,7 +384,7 @@ var _ = Describe("ReadinessPolicy controller", func() {
 })
 
 var _ = Describe("ClusterReadinessPolicy controller", func() {
-	It("applies only to namespaces its namespaceSelector selects, and follows namespace relabelling", func() {
+	It("applies only to namespaces its namespaceSelector selects, and follows namespace relabeling", func() {
 		prod := newNamespace(map[string]string{"env": "production"})
 		dev := newNamespace(map[string]string{"env": "dev"})
 		for _, ns := range []string{prod, dev} {
@@ -435,7 +419,7 @@ var _ = Describe("ClusterReadinessPolicy controller", func() {
 			g.Expect(evs[0].Note).To(ContainSubstring("ClusterReadinessPolicy/" + name))
 		}).WithTimeout(timeout).WithPolling(interval).Should(Succeed())
 
-		By("labelling the dev namespace as production")
+		By("labeling the dev namespace as production")
 		Eventually(func(g Gomega) {
 			var n corev1.Namespace
 			g.Expect(k8sClient.Get(ctx, client.ObjectKey{Name: dev}, &n)).To(Succeed())

@@ -35,7 +35,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	prodreadyv1alpha1 "github.com/prodready/prodready/api/v1alpha1"
-	"github.com/prodready/prodready/internal/readiness"
+	"github.com/prodready/prodready/internal/gather"
 )
 
 // SetupWithManager registers the reconciler. Besides its own policies it
@@ -44,6 +44,9 @@ import (
 // selectors to only the policies it can affect.
 func (r *PolicyReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	r.transitions = newTransitions()
+	if r.APIReader == nil {
+		r.APIReader = mgr.GetAPIReader()
+	}
 	if r.Clock == nil {
 		r.Clock = clock.RealClock{}
 	}
@@ -82,58 +85,18 @@ func hpaScalingChanged() predicate.Predicate {
 	}}
 }
 
-// candidate is a valid policy with its compiled form.
-type candidate struct {
-	key      types.NamespacedName
-	compiled *readiness.Policy
-}
-
 // policiesInScope returns the valid policies of this reconciler's kind that
 // may select Deployments in the namespace. Invalid policies select nothing.
-func (r *PolicyReconciler) policiesInScope(ctx context.Context, namespace string) []candidate {
-	log := ctrl.LoggerFrom(ctx)
-	var out []candidate
-	if !r.Cluster {
-		var list prodreadyv1alpha1.ReadinessPolicyList
-		if err := r.List(ctx, &list, client.InNamespace(namespace), client.UnsafeDisableDeepCopy); err != nil {
-			log.Error(err, "Listing ReadinessPolicies to map an event", "namespace", namespace)
-			return nil
-		}
-		for i := range list.Items {
-			if c, err := r.Compiler.Compile(&list.Items[i]); err == nil {
-				out = append(out, candidate{key: client.ObjectKeyFromObject(&list.Items[i]), compiled: c})
-			}
-		}
-		return out
+func (r *PolicyReconciler) policiesInScope(ctx context.Context, namespace string) []gather.Candidate {
+	scope := gather.Namespaced
+	if r.Cluster {
+		scope = gather.Cluster
 	}
-	var list prodreadyv1alpha1.ClusterReadinessPolicyList
-	if err := r.List(ctx, &list, client.UnsafeDisableDeepCopy); err != nil {
-		log.Error(err, "Listing ClusterReadinessPolicies to map an event")
-		return nil
+	cs, err := gather.PoliciesInScope(ctx, r.Client, r.Compiler, namespace, scope)
+	if err != nil {
+		ctrl.LoggerFrom(ctx).Error(err, "Finding the policies an event affects", "namespace", namespace)
 	}
-	var nsLabels map[string]string
-	nsFetched := false
-	for i := range list.Items {
-		c, err := r.Compiler.Compile(&list.Items[i])
-		if err != nil {
-			continue
-		}
-		if c.HasNamespaceSelector() {
-			if !nsFetched {
-				nsFetched = true
-				var ns corev1.Namespace
-				if err := r.Get(ctx, types.NamespacedName{Name: namespace}, &ns); err != nil {
-					log.V(1).Info("Namespace not readable while mapping an event", "namespace", namespace, "error", err.Error())
-				}
-				nsLabels = ns.Labels
-			}
-			if !c.SelectsNamespace(nsLabels) {
-				continue
-			}
-		}
-		out = append(out, candidate{key: client.ObjectKeyFromObject(&list.Items[i]), compiled: c})
-	}
-	return out
+	return cs
 }
 
 // mapDeployment enqueues the policies that select the Deployment. On an
@@ -150,11 +113,11 @@ func (r *PolicyReconciler) mapDeployment(ctx context.Context, obj client.Object)
 func (r *PolicyReconciler) requestsFor(ctx context.Context, d *appsv1.Deployment, onlyClusterObjects bool) []reconcile.Request {
 	var reqs []reconcile.Request
 	for _, c := range r.policiesInScope(ctx, d.Namespace) {
-		if onlyClusterObjects && !c.compiled.UsesClusterObjects() {
+		if onlyClusterObjects && !c.Compiled.UsesClusterObjects() {
 			continue
 		}
-		if c.compiled.SelectsDeployment(d.Labels) {
-			reqs = append(reqs, reconcile.Request{NamespacedName: c.key})
+		if c.Compiled.SelectsDeployment(d.Labels) {
+			reqs = append(reqs, reconcile.Request{NamespacedName: c.Key.NamespacedName})
 		}
 	}
 	return reqs
@@ -165,8 +128,8 @@ func (r *PolicyReconciler) requestsFor(ctx context.Context, d *appsv1.Deployment
 func (r *PolicyReconciler) mapPodDisruptionBudget(ctx context.Context, obj client.Object) []reconcile.Request {
 	var reqs []reconcile.Request
 	for _, c := range r.policiesInScope(ctx, obj.GetNamespace()) {
-		if c.compiled.UsesClusterObjects() {
-			reqs = append(reqs, reconcile.Request{NamespacedName: c.key})
+		if c.Compiled.UsesClusterObjects() {
+			reqs = append(reqs, reconcile.Request{NamespacedName: c.Key.NamespacedName})
 		}
 	}
 	return reqs
