@@ -300,7 +300,7 @@ type PolicyStatus struct {
 	Summary Summary `json:"summary,omitempty"`
 
 	// violations lists up to 50 violations, sorted by namespace, Deployment,
-	// rule and container; summary.violations is the true total.
+	// rule, container and message; summary.violations is the true total.
 	// +listType=atomic
 	// +optional
 	Violations []Violation `json:"violations,omitempty"`

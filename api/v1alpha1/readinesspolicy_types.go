@@ -56,6 +56,7 @@ type ReadinessPolicyList struct {
 }
 
 // ClusterReadinessPolicySpec is a PolicySpec plus a namespace selector.
+// +kubebuilder:validation:XValidation:rule="!has(self.namespaceSelector) || !has(self.namespaceSelector.matchExpressions) || self.namespaceSelector.matchExpressions.all(e, e.operator in ['In', 'NotIn'] ? (has(e.values) && size(e.values) > 0) : (e.operator in ['Exists', 'DoesNotExist'] && (!has(e.values) || size(e.values) == 0)))",message="namespaceSelector.matchExpressions: operator must be In or NotIn with at least one value, or Exists or DoesNotExist without values",fieldPath=".namespaceSelector"
 type ClusterReadinessPolicySpec struct {
 	PolicySpec `json:",inline"`
 
@@ -100,11 +101,6 @@ type ClusterReadinessPolicyList struct {
 	metav1.TypeMeta `json:",inline"`
 	metav1.ListMeta `json:"metadata,omitempty"`
 	Items           []ClusterReadinessPolicy `json:"items"`
-}
-
-func init() {
-	SchemeBuilder.Register(&ReadinessPolicy{}, &ReadinessPolicyList{},
-		&ClusterReadinessPolicy{}, &ClusterReadinessPolicyList{})
 }
 
 // Policy is implemented by both policy kinds so that the controller and the

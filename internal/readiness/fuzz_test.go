@@ -34,7 +34,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 
-	v1alpha1 "github.com/prodready/prodready/api/v1alpha1"
+	prodreadyv1alpha1 "github.com/prodready/prodready/api/v1alpha1"
 )
 
 // byteReader hands out fuzz bytes as small decisions; once the bytes run out
@@ -184,8 +184,8 @@ func readContainer(r *byteReader) corev1.Container {
 	return c
 }
 
-func readContainers(r *byteReader, max int) []corev1.Container {
-	n := r.intn(max + 1)
+func readContainers(r *byteReader, limit int) []corev1.Container {
+	n := r.intn(limit + 1)
 	if n == 0 {
 		if r.bool() {
 			return nil
@@ -270,12 +270,12 @@ type fuzzJSONInput struct {
 
 // fuzzPolicySpec uses every rule and exemptions of every shape, so that the
 // fuzzer reaches the exemption code too.
-func fuzzPolicySpec() *v1alpha1.PolicySpec {
+func fuzzPolicySpec() *prodreadyv1alpha1.PolicySpec {
 	rules := allRules()
-	rules.Metrics.Annotations = append(rules.Metrics.Annotations, v1alpha1.AnnotationRequirement{Key: "prometheus.io/path"})
-	return &v1alpha1.PolicySpec{
+	rules.Metrics.Annotations = append(rules.Metrics.Annotations, prodreadyv1alpha1.AnnotationRequirement{Key: "prometheus.io/path"})
+	return &prodreadyv1alpha1.PolicySpec{
 		Rules: rules,
-		Exemptions: []v1alpha1.Exemption{
+		Exemptions: []prodreadyv1alpha1.Exemption{
 			{Deployments: []string{"api"}, Rules: []string{"probes"}, Reason: "r"},
 			{Deployments: []string{testName}, Rules: []string{"resources.limits"}, Containers: []string{"proxy"}, Reason: "r",
 				Expires: &metav1.Time{Time: testNow.Add(time.Hour)}},
@@ -300,7 +300,7 @@ func FuzzEvaluate(f *testing.F) {
 	f.Add([]byte{6, 255, 254, 253, 252, 251, 250, 249, 248, 247, 246, 245, 244, 243, 242, 241, 240, 239, 238, 237})
 	// JSON seeds (first byte odd).
 	d := baseDeployment()
-	d.Spec.Template.Spec.InitContainers = []corev1.Container{plainInit("migrate"), sidecar("mesh")}
+	d.Spec.Template.Spec.InitContainers = []corev1.Container{plainInit("migrate"), sidecar()}
 	js, err := json.Marshal(fuzzJSONInput{
 		Deployment: d,
 		PDBs:       []policyv1.PodDisruptionBudget{goodPDB(), minAvailablePDB("web-min", intstr.FromString("100%"))},

@@ -23,21 +23,21 @@ import (
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
-	v1alpha1 "github.com/prodready/prodready/api/v1alpha1"
+	prodreadyv1alpha1 "github.com/prodready/prodready/api/v1alpha1"
 )
 
 // fullSpec uses every rule, a selector and both kinds of exemption.
-func fullSpec() *v1alpha1.PolicySpec {
-	return &v1alpha1.PolicySpec{
+func fullSpec() *prodreadyv1alpha1.PolicySpec {
+	return &prodreadyv1alpha1.PolicySpec{
 		Selector: &metav1.LabelSelector{
 			MatchLabels: map[string]string{"tier": "frontend"},
 			MatchExpressions: []metav1.LabelSelectorRequirement{
 				{Key: "env", Operator: metav1.LabelSelectorOpIn, Values: []string{"prod", "staging"}},
 			},
 		},
-		Enforcement: v1alpha1.EnforcementEnforce,
+		Enforcement: prodreadyv1alpha1.EnforcementEnforce,
 		Rules:       allRules(),
-		Exemptions: []v1alpha1.Exemption{
+		Exemptions: []prodreadyv1alpha1.Exemption{
 			{Deployments: []string{"legacy"}, Rules: []string{"probes", "resources.limits.cpu"}, Reason: "being rewritten"},
 			{
 				Selector:   &metav1.LabelSelector{MatchLabels: map[string]string{"team": "batch"}},
@@ -55,12 +55,12 @@ func TestCompile(t *testing.T) {
 		{Key: "app", Operator: "Equals", Values: []string{"web"}},
 	}}
 	cases := map[string]struct {
-		spec              *v1alpha1.PolicySpec
+		spec              *prodreadyv1alpha1.PolicySpec
 		namespaceSelector *metav1.LabelSelector
 		// wantErr lists substrings of the error; empty means success.
 		wantErr []string
 		// on success:
-		wantEnforcement v1alpha1.Enforcement
+		wantEnforcement prodreadyv1alpha1.Enforcement
 		wantChecks      int
 		wantNamespaced  bool
 		wantUsesCluster bool
@@ -68,112 +68,112 @@ func TestCompile(t *testing.T) {
 		"valid full policy": {
 			spec:              fullSpec(),
 			namespaceSelector: &metav1.LabelSelector{MatchLabels: map[string]string{"env": "prod"}},
-			wantEnforcement:   v1alpha1.EnforcementEnforce,
+			wantEnforcement:   prodreadyv1alpha1.EnforcementEnforce,
 			wantChecks:        10,
 			wantNamespaced:    true,
 			wantUsesCluster:   true,
 		},
 		"empty spec defaults to Audit": {
-			spec:            &v1alpha1.PolicySpec{},
-			wantEnforcement: v1alpha1.EnforcementAudit,
+			spec:            &prodreadyv1alpha1.PolicySpec{},
+			wantEnforcement: prodreadyv1alpha1.EnforcementAudit,
 		},
 		"Warn with probes only": {
-			spec: &v1alpha1.PolicySpec{
-				Enforcement: v1alpha1.EnforcementWarn,
+			spec: &prodreadyv1alpha1.PolicySpec{
+				Enforcement: prodreadyv1alpha1.EnforcementWarn,
 				Rules:       probeRules(req, ign, req),
 			},
-			wantEnforcement: v1alpha1.EnforcementWarn,
+			wantEnforcement: prodreadyv1alpha1.EnforcementWarn,
 			wantChecks:      2,
 		},
 		"empty namespace selector is no restriction": {
-			spec:              &v1alpha1.PolicySpec{Rules: v1alpha1.Rules{PodDisruptionBudget: &v1alpha1.PodDisruptionBudgetRules{AllowsDisruption: true}}},
+			spec:              &prodreadyv1alpha1.PolicySpec{Rules: prodreadyv1alpha1.Rules{PodDisruptionBudget: &prodreadyv1alpha1.PodDisruptionBudgetRules{AllowsDisruption: true}}},
 			namespaceSelector: &metav1.LabelSelector{},
-			wantEnforcement:   v1alpha1.EnforcementAudit,
+			wantEnforcement:   prodreadyv1alpha1.EnforcementAudit,
 			wantChecks:        1,
 			wantUsesCluster:   true,
 		},
 		"unknown enforcement": {
-			spec:    &v1alpha1.PolicySpec{Enforcement: "Block"},
+			spec:    &prodreadyv1alpha1.PolicySpec{Enforcement: "Block"},
 			wantErr: []string{"spec.enforcement", `"Block"`},
 		},
 		"invalid regex": {
-			spec: &v1alpha1.PolicySpec{Rules: v1alpha1.Rules{Metrics: &v1alpha1.MetricsRules{
-				Annotations: []v1alpha1.AnnotationRequirement{{Key: "prometheus.io/port", Value: "[0-9"}},
+			spec: &prodreadyv1alpha1.PolicySpec{Rules: prodreadyv1alpha1.Rules{Metrics: &prodreadyv1alpha1.MetricsRules{
+				Annotations: []prodreadyv1alpha1.AnnotationRequirement{{Key: "prometheus.io/port", Value: "[0-9"}},
 			}}},
 			wantErr: []string{"spec.rules.metrics.annotations[0].value", "not a valid regular expression"},
 		},
 		"regex that is only valid once anchored": {
-			spec: &v1alpha1.PolicySpec{Rules: v1alpha1.Rules{Metrics: &v1alpha1.MetricsRules{
-				Annotations: []v1alpha1.AnnotationRequirement{{Key: "prometheus.io/scrape", Value: "true)|(.*"}},
+			spec: &prodreadyv1alpha1.PolicySpec{Rules: prodreadyv1alpha1.Rules{Metrics: &prodreadyv1alpha1.MetricsRules{
+				Annotations: []prodreadyv1alpha1.AnnotationRequirement{{Key: "prometheus.io/scrape", Value: "true)|(.*"}},
 			}}},
 			wantErr: []string{"spec.rules.metrics.annotations[0].value", "not a valid regular expression"},
 		},
 		"second annotation has the invalid regex": {
-			spec: &v1alpha1.PolicySpec{Rules: v1alpha1.Rules{Metrics: &v1alpha1.MetricsRules{
-				Annotations: []v1alpha1.AnnotationRequirement{{Key: "a", Value: "ok"}, {Key: "b", Value: "(unclosed"}},
+			spec: &prodreadyv1alpha1.PolicySpec{Rules: prodreadyv1alpha1.Rules{Metrics: &prodreadyv1alpha1.MetricsRules{
+				Annotations: []prodreadyv1alpha1.AnnotationRequirement{{Key: "a", Value: "ok"}, {Key: "b", Value: "(unclosed"}},
 			}}},
 			wantErr: []string{"spec.rules.metrics.annotations[1].value"},
 		},
 		"empty annotation key": {
-			spec: &v1alpha1.PolicySpec{Rules: v1alpha1.Rules{Metrics: &v1alpha1.MetricsRules{
-				Annotations: []v1alpha1.AnnotationRequirement{{Key: ""}},
+			spec: &prodreadyv1alpha1.PolicySpec{Rules: prodreadyv1alpha1.Rules{Metrics: &prodreadyv1alpha1.MetricsRules{
+				Annotations: []prodreadyv1alpha1.AnnotationRequirement{{Key: ""}},
 			}}},
 			wantErr: []string{"spec.rules.metrics.annotations[0].key"},
 		},
 		"duplicate annotation key": {
-			spec: &v1alpha1.PolicySpec{Rules: v1alpha1.Rules{Metrics: &v1alpha1.MetricsRules{
-				Annotations: []v1alpha1.AnnotationRequirement{{Key: "a"}, {Key: "a", Value: "x"}},
+			spec: &prodreadyv1alpha1.PolicySpec{Rules: prodreadyv1alpha1.Rules{Metrics: &prodreadyv1alpha1.MetricsRules{
+				Annotations: []prodreadyv1alpha1.AnnotationRequirement{{Key: "a"}, {Key: "a", Value: "x"}},
 			}}},
 			wantErr: []string{"spec.rules.metrics.annotations[1].key", "Duplicate"},
 		},
 		"bad selector operator": {
-			spec:    &v1alpha1.PolicySpec{Selector: badExpr},
+			spec:    &prodreadyv1alpha1.PolicySpec{Selector: badExpr},
 			wantErr: []string{"spec.selector"},
 		},
 		"selector In without values": {
-			spec: &v1alpha1.PolicySpec{Selector: &metav1.LabelSelector{MatchExpressions: []metav1.LabelSelectorRequirement{
+			spec: &prodreadyv1alpha1.PolicySpec{Selector: &metav1.LabelSelector{MatchExpressions: []metav1.LabelSelectorRequirement{
 				{Key: "app", Operator: metav1.LabelSelectorOpIn},
 			}}},
 			wantErr: []string{"spec.selector"},
 		},
 		"bad namespace selector": {
-			spec:              &v1alpha1.PolicySpec{},
+			spec:              &prodreadyv1alpha1.PolicySpec{},
 			namespaceSelector: badExpr,
 			wantErr:           []string{"spec.namespaceSelector"},
 		},
 		"unknown exemption rule ID": {
-			spec: &v1alpha1.PolicySpec{Exemptions: []v1alpha1.Exemption{
+			spec: &prodreadyv1alpha1.PolicySpec{Exemptions: []prodreadyv1alpha1.Exemption{
 				{Deployments: []string{"web"}, Rules: []string{"probes.ready"}, Reason: "r"},
 			}},
 			wantErr: []string{"spec.exemptions[0].rules[0]", `"probes.ready"`},
 		},
 		"partial rule ID is not a prefix": {
-			spec: &v1alpha1.PolicySpec{Exemptions: []v1alpha1.Exemption{
+			spec: &prodreadyv1alpha1.PolicySpec{Exemptions: []prodreadyv1alpha1.Exemption{
 				{Deployments: []string{"web"}, Rules: []string{"probes.read"}, Reason: "r"},
 			}},
 			wantErr: []string{"spec.exemptions[0].rules[0]"},
 		},
 		"second exemption, second rule unknown": {
-			spec: &v1alpha1.PolicySpec{Exemptions: []v1alpha1.Exemption{
+			spec: &prodreadyv1alpha1.PolicySpec{Exemptions: []prodreadyv1alpha1.Exemption{
 				{Deployments: []string{"web"}, Rules: []string{"probes"}, Reason: "r"},
 				{Deployments: []string{"web"}, Rules: []string{"pdb", "resources.limits.gpu"}, Reason: "r"},
 			}},
 			wantErr: []string{"spec.exemptions[1].rules[1]"},
 		},
 		"empty reason": {
-			spec: &v1alpha1.PolicySpec{Exemptions: []v1alpha1.Exemption{
+			spec: &prodreadyv1alpha1.PolicySpec{Exemptions: []prodreadyv1alpha1.Exemption{
 				{Deployments: []string{"web"}, Rules: []string{"probes"}},
 			}},
 			wantErr: []string{"spec.exemptions[0].reason"},
 		},
 		"blank reason": {
-			spec: &v1alpha1.PolicySpec{Exemptions: []v1alpha1.Exemption{
+			spec: &prodreadyv1alpha1.PolicySpec{Exemptions: []prodreadyv1alpha1.Exemption{
 				{Deployments: []string{"web"}, Rules: []string{"probes"}, Reason: " \t\n"},
 			}},
 			wantErr: []string{"spec.exemptions[0].reason"},
 		},
 		"both deployments and selector": {
-			spec: &v1alpha1.PolicySpec{Exemptions: []v1alpha1.Exemption{{
+			spec: &prodreadyv1alpha1.PolicySpec{Exemptions: []prodreadyv1alpha1.Exemption{{
 				Deployments: []string{"web"},
 				Selector:    &metav1.LabelSelector{MatchLabels: map[string]string{"app": "web"}},
 				Rules:       []string{"probes"},
@@ -182,47 +182,47 @@ func TestCompile(t *testing.T) {
 			wantErr: []string{"spec.exemptions[0]", "set exactly one of deployments or selector"},
 		},
 		"neither deployments nor selector": {
-			spec: &v1alpha1.PolicySpec{Exemptions: []v1alpha1.Exemption{
+			spec: &prodreadyv1alpha1.PolicySpec{Exemptions: []prodreadyv1alpha1.Exemption{
 				{Rules: []string{"probes"}, Reason: "r"},
 			}},
 			wantErr: []string{"spec.exemptions[0]", "set exactly one of deployments or selector"},
 		},
 		"exemption without rules": {
-			spec: &v1alpha1.PolicySpec{Exemptions: []v1alpha1.Exemption{
+			spec: &prodreadyv1alpha1.PolicySpec{Exemptions: []prodreadyv1alpha1.Exemption{
 				{Deployments: []string{"web"}, Reason: "r"},
 			}},
 			wantErr: []string{"spec.exemptions[0].rules"},
 		},
 		"bad exemption selector": {
-			spec: &v1alpha1.PolicySpec{Exemptions: []v1alpha1.Exemption{
+			spec: &prodreadyv1alpha1.PolicySpec{Exemptions: []prodreadyv1alpha1.Exemption{
 				{Selector: badExpr, Rules: []string{"probes"}, Reason: "r"},
 			}},
 			wantErr: []string{"spec.exemptions[0].selector"},
 		},
 		"minimum 0": {
-			spec:    &v1alpha1.PolicySpec{Rules: v1alpha1.Rules{Replicas: &v1alpha1.ReplicaRules{Minimum: 0}}},
+			spec:    &prodreadyv1alpha1.PolicySpec{Rules: prodreadyv1alpha1.Rules{Replicas: &prodreadyv1alpha1.ReplicaRules{Minimum: 0}}},
 			wantErr: []string{"spec.rules.replicas.minimum", "must be at least 1"},
 		},
 		"negative minimum": {
-			spec:    &v1alpha1.PolicySpec{Rules: v1alpha1.Rules{Replicas: &v1alpha1.ReplicaRules{Minimum: -3}}},
+			spec:    &prodreadyv1alpha1.PolicySpec{Rules: prodreadyv1alpha1.Rules{Replicas: &prodreadyv1alpha1.ReplicaRules{Minimum: -3}}},
 			wantErr: []string{"spec.rules.replicas.minimum"},
 		},
 		"unknown probe requirement": {
-			spec:    &v1alpha1.PolicySpec{Rules: probeRules("Maybe", ign, ign)},
+			spec:    &prodreadyv1alpha1.PolicySpec{Rules: probeRules("Maybe", ign, ign)},
 			wantErr: []string{"spec.rules.probes.readiness", `"Maybe"`},
 		},
 		"unknown resource name": {
-			spec: &v1alpha1.PolicySpec{Rules: v1alpha1.Rules{Resources: &v1alpha1.ResourceRules{
-				Requests: []v1alpha1.ResourceName{"gpu"},
-				Limits:   []v1alpha1.ResourceName{"cpu", "hugepages-2Mi"},
+			spec: &prodreadyv1alpha1.PolicySpec{Rules: prodreadyv1alpha1.Rules{Resources: &prodreadyv1alpha1.ResourceRules{
+				Requests: []prodreadyv1alpha1.ResourceName{"gpu"},
+				Limits:   []prodreadyv1alpha1.ResourceName{"cpu", "hugepages-2Mi"},
 			}}},
 			wantErr: []string{"spec.rules.resources.requests[0]", "spec.rules.resources.limits[1]"},
 		},
 		"every problem is reported": {
-			spec: &v1alpha1.PolicySpec{
+			spec: &prodreadyv1alpha1.PolicySpec{
 				Selector: badExpr,
-				Rules:    v1alpha1.Rules{Replicas: &v1alpha1.ReplicaRules{}},
-				Exemptions: []v1alpha1.Exemption{
+				Rules:    prodreadyv1alpha1.Rules{Replicas: &prodreadyv1alpha1.ReplicaRules{}},
+				Exemptions: []prodreadyv1alpha1.Exemption{
 					{Deployments: []string{"web"}, Rules: []string{"nope"}},
 				},
 			},
@@ -267,22 +267,22 @@ func TestCompile(t *testing.T) {
 
 func TestUsesClusterObjects(t *testing.T) {
 	cases := map[string]struct {
-		rules v1alpha1.Rules
+		rules prodreadyv1alpha1.Rules
 		want  bool
 	}{
-		"no rules":         {rules: v1alpha1.Rules{}},
+		"no rules":         {rules: prodreadyv1alpha1.Rules{}},
 		"probes only":      {rules: probeRules(req, req, req)},
-		"resources only":   {rules: v1alpha1.Rules{Resources: &v1alpha1.ResourceRules{Requests: allResources}}},
-		"metrics only":     {rules: v1alpha1.Rules{Metrics: &v1alpha1.MetricsRules{Annotations: []v1alpha1.AnnotationRequirement{{Key: "a"}}}}},
-		"replicas":         {rules: v1alpha1.Rules{Replicas: &v1alpha1.ReplicaRules{Minimum: 1}}, want: true},
-		"pdb required":     {rules: v1alpha1.Rules{PodDisruptionBudget: &v1alpha1.PodDisruptionBudgetRules{Required: true}}, want: true},
-		"pdb allows":       {rules: v1alpha1.Rules{PodDisruptionBudget: &v1alpha1.PodDisruptionBudgetRules{AllowsDisruption: true}}, want: true},
-		"pdb with nothing": {rules: v1alpha1.Rules{PodDisruptionBudget: &v1alpha1.PodDisruptionBudgetRules{}}},
+		"resources only":   {rules: prodreadyv1alpha1.Rules{Resources: &prodreadyv1alpha1.ResourceRules{Requests: allResources}}},
+		"metrics only":     {rules: prodreadyv1alpha1.Rules{Metrics: &prodreadyv1alpha1.MetricsRules{Annotations: []prodreadyv1alpha1.AnnotationRequirement{{Key: "a"}}}}},
+		"replicas":         {rules: prodreadyv1alpha1.Rules{Replicas: &prodreadyv1alpha1.ReplicaRules{Minimum: 1}}, want: true},
+		"pdb required":     {rules: prodreadyv1alpha1.Rules{PodDisruptionBudget: &prodreadyv1alpha1.PodDisruptionBudgetRules{Required: true}}, want: true},
+		"pdb allows":       {rules: prodreadyv1alpha1.Rules{PodDisruptionBudget: &prodreadyv1alpha1.PodDisruptionBudgetRules{AllowsDisruption: true}}, want: true},
+		"pdb with nothing": {rules: prodreadyv1alpha1.Rules{PodDisruptionBudget: &prodreadyv1alpha1.PodDisruptionBudgetRules{}}},
 		"every rule":       {rules: allRules(), want: true},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			p := mustCompile(t, &v1alpha1.PolicySpec{Rules: tc.rules})
+			p := mustCompile(t, &prodreadyv1alpha1.PolicySpec{Rules: tc.rules})
 			if got := p.UsesClusterObjects(); got != tc.want {
 				t.Errorf("UsesClusterObjects() = %v, want %v", got, tc.want)
 			}
@@ -391,7 +391,7 @@ var selectorCases = map[string]struct {
 func TestSelectsDeployment(t *testing.T) {
 	for name, tc := range selectorCases {
 		t.Run(name, func(t *testing.T) {
-			p := mustCompile(t, &v1alpha1.PolicySpec{Selector: tc.sel})
+			p := mustCompile(t, &prodreadyv1alpha1.PolicySpec{Selector: tc.sel})
 			if got := p.SelectsDeployment(tc.labels); got != tc.want {
 				t.Errorf("SelectsDeployment(%v) = %v, want %v", tc.labels, got, tc.want)
 			}
@@ -405,7 +405,7 @@ func TestSelectsDeployment(t *testing.T) {
 func TestSelectsNamespace(t *testing.T) {
 	for name, tc := range selectorCases {
 		t.Run(name, func(t *testing.T) {
-			p, err := Compile(&v1alpha1.PolicySpec{}, tc.sel)
+			p, err := Compile(&prodreadyv1alpha1.PolicySpec{}, tc.sel)
 			if err != nil {
 				t.Fatalf("Compile: %v", err)
 			}

@@ -283,19 +283,19 @@ func (e *evaluation) effectiveReplicas() int32 {
 }
 
 func checkMinReplicas(e *evaluation) {
-	min := e.policy.minReplicas
+	want := e.policy.minReplicas
 	if h := e.targetingHPA(); h != nil {
-		if got := hpaMin(h); got < min {
+		if got := hpaMin(h); got < want {
 			e.add(RuleReplicasMinimum, "", "spec.replicas", fmt.Sprintf(
 				"HorizontalPodAutoscaler %q may scale down to %d replica(s), below the minimum of %d; set its spec.minReplicas to at least %d",
-				h.Name, got, min, min))
+				h.Name, got, want, want))
 		}
 		return
 	}
-	if got := e.effectiveReplicas(); got < min {
+	if got := e.effectiveReplicas(); got < want {
 		e.add(RuleReplicasMinimum, "", "spec.replicas", fmt.Sprintf(
 			"runs %d replica(s), below the minimum of %d; set spec.replicas to at least %d or add a HorizontalPodAutoscaler with minReplicas of at least %d",
-			got, min, min, min))
+			got, want, want, want))
 	}
 }
 

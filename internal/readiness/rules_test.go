@@ -32,7 +32,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 
-	v1alpha1 "github.com/prodready/prodready/api/v1alpha1"
+	prodreadyv1alpha1 "github.com/prodready/prodready/api/v1alpha1"
 )
 
 const (
@@ -85,7 +85,8 @@ func goodContainer(name string) corev1.Container {
 
 // sidecar returns a native sidecar (restartPolicy: Always) that passes every
 // container rule.
-func sidecar(name string) corev1.Container {
+func sidecar() corev1.Container {
+	const name = "mesh"
 	c := goodContainer(name)
 	c.RestartPolicy = new(corev1.ContainerRestartPolicyAlways)
 	return c
@@ -163,28 +164,28 @@ func webHPA(name string, minReplicas *int32) autoscalingv2.HorizontalPodAutoscal
 	return hpa(name, testNamespace, "Deployment", "apps/v1", testName, minReplicas)
 }
 
-var allResources = []v1alpha1.ResourceName{"cpu", "memory", "ephemeral-storage"}
+var allResources = []prodreadyv1alpha1.ResourceName{"cpu", "memory", "ephemeral-storage"}
 
 // allRules turns on every rule.
-func allRules() v1alpha1.Rules {
-	return v1alpha1.Rules{
-		Probes: &v1alpha1.ProbeRules{
-			Readiness: v1alpha1.RequirementRequired,
-			Liveness:  v1alpha1.RequirementRequired,
-			Startup:   v1alpha1.RequirementRequired,
+func allRules() prodreadyv1alpha1.Rules {
+	return prodreadyv1alpha1.Rules{
+		Probes: &prodreadyv1alpha1.ProbeRules{
+			Readiness: prodreadyv1alpha1.RequirementRequired,
+			Liveness:  prodreadyv1alpha1.RequirementRequired,
+			Startup:   prodreadyv1alpha1.RequirementRequired,
 			Distinct:  true,
 		},
-		Resources:           &v1alpha1.ResourceRules{Requests: allResources, Limits: allResources},
-		Replicas:            &v1alpha1.ReplicaRules{Minimum: 2},
-		PodDisruptionBudget: &v1alpha1.PodDisruptionBudgetRules{Required: true, AllowsDisruption: true},
-		Metrics: &v1alpha1.MetricsRules{Annotations: []v1alpha1.AnnotationRequirement{
+		Resources:           &prodreadyv1alpha1.ResourceRules{Requests: allResources, Limits: allResources},
+		Replicas:            &prodreadyv1alpha1.ReplicaRules{Minimum: 2},
+		PodDisruptionBudget: &prodreadyv1alpha1.PodDisruptionBudgetRules{Required: true, AllowsDisruption: true},
+		Metrics: &prodreadyv1alpha1.MetricsRules{Annotations: []prodreadyv1alpha1.AnnotationRequirement{
 			{Key: "prometheus.io/scrape", Value: "true"},
 			{Key: "prometheus.io/port", Value: "[0-9]+"},
 		}},
 	}
 }
 
-func mustCompile(tb testing.TB, spec *v1alpha1.PolicySpec) *Policy {
+func mustCompile(tb testing.TB, spec *prodreadyv1alpha1.PolicySpec) *Policy {
 	tb.Helper()
 	p, err := Compile(spec, nil)
 	if err != nil {
@@ -236,7 +237,7 @@ func messages(fs []Finding) []string {
 // ruleCase is one row of the per-rule tables: a policy's rules, a change to
 // baseDeployment, and the findings expected (no exemptions involved).
 type ruleCase struct {
-	rules       v1alpha1.Rules
+	rules       prodreadyv1alpha1.Rules
 	mutate      func(d *appsv1.Deployment)
 	pdbs        []policyv1.PodDisruptionBudget
 	hpas        []autoscalingv2.HorizontalPodAutoscaler
@@ -248,7 +249,7 @@ func runRuleCases(t *testing.T, cases map[string]ruleCase) {
 	t.Helper()
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			p := mustCompile(t, &v1alpha1.PolicySpec{Rules: tc.rules})
+			p := mustCompile(t, &prodreadyv1alpha1.PolicySpec{Rules: tc.rules})
 			d := baseDeployment()
 			if tc.mutate != nil {
 				tc.mutate(d)
@@ -282,13 +283,13 @@ func runRuleCases(t *testing.T, cases map[string]ruleCase) {
 	}
 }
 
-func probeRules(readiness, liveness, startup v1alpha1.Requirement) v1alpha1.Rules {
-	return v1alpha1.Rules{Probes: &v1alpha1.ProbeRules{Readiness: readiness, Liveness: liveness, Startup: startup}}
+func probeRules(readiness, liveness, startup prodreadyv1alpha1.Requirement) prodreadyv1alpha1.Rules {
+	return prodreadyv1alpha1.Rules{Probes: &prodreadyv1alpha1.ProbeRules{Readiness: readiness, Liveness: liveness, Startup: startup}}
 }
 
 const (
-	req = v1alpha1.RequirementRequired
-	ign = v1alpha1.RequirementIgnore
+	req = prodreadyv1alpha1.RequirementRequired
+	ign = prodreadyv1alpha1.RequirementIgnore
 )
 
 func TestProbePresenceRules(t *testing.T) {
@@ -348,7 +349,7 @@ func TestProbePresenceRules(t *testing.T) {
 			},
 		},
 		"no probe rules": {
-			rules: v1alpha1.Rules{},
+			rules: prodreadyv1alpha1.Rules{},
 			mutate: func(d *appsv1.Deployment) {
 				c := &d.Spec.Template.Spec.Containers[0]
 				c.ReadinessProbe, c.LivenessProbe, c.StartupProbe = nil, nil, nil
@@ -357,7 +358,7 @@ func TestProbePresenceRules(t *testing.T) {
 		"native sidecar without readinessProbe is checked": {
 			rules: all,
 			mutate: func(d *appsv1.Deployment) {
-				s := sidecar("mesh")
+				s := sidecar()
 				s.ReadinessProbe = nil
 				d.Spec.Template.Spec.InitContainers = []corev1.Container{s}
 			},
@@ -409,7 +410,7 @@ func withProbes(liveness, readiness *corev1.Probe) func(d *appsv1.Deployment) {
 }
 
 func TestDistinctProbesRule(t *testing.T) {
-	distinct := v1alpha1.Rules{Probes: &v1alpha1.ProbeRules{Distinct: true}}
+	distinct := prodreadyv1alpha1.Rules{Probes: &prodreadyv1alpha1.ProbeRules{Distinct: true}}
 	flagged := []Finding{{Rule: RuleProbesDistinct, Container: "app", Path: "spec.template.spec.containers[0].livenessProbe"}}
 	explicitDefaults := httpProbe("/healthz", 3)
 	explicitDefaults.TimeoutSeconds, explicitDefaults.PeriodSeconds, explicitDefaults.SuccessThreshold = 1, 10, 1
@@ -503,7 +504,7 @@ func TestDistinctProbesRule(t *testing.T) {
 		"identical probes on a native sidecar": {
 			rules: distinct,
 			mutate: func(d *appsv1.Deployment) {
-				s := sidecar("mesh")
+				s := sidecar()
 				s.LivenessProbe, s.ReadinessProbe = httpProbe("/healthz", 0), httpProbe("/healthz", 0)
 				d.Spec.Template.Spec.InitContainers = []corev1.Container{s}
 			},
@@ -525,11 +526,11 @@ func TestDistinctProbesRule(t *testing.T) {
 }
 
 func TestResourceRules(t *testing.T) {
-	resources := func(requests, limits []v1alpha1.ResourceName) v1alpha1.Rules {
-		return v1alpha1.Rules{Resources: &v1alpha1.ResourceRules{Requests: requests, Limits: limits}}
+	resources := func(requests, limits []prodreadyv1alpha1.ResourceName) prodreadyv1alpha1.Rules {
+		return prodreadyv1alpha1.Rules{Resources: &prodreadyv1alpha1.ResourceRules{Requests: requests, Limits: limits}}
 	}
-	names := func(n ...v1alpha1.ResourceName) []v1alpha1.ResourceName { return n }
-	all := v1alpha1.Rules{Resources: &v1alpha1.ResourceRules{Requests: allResources, Limits: allResources}}
+	names := func(n ...prodreadyv1alpha1.ResourceName) []prodreadyv1alpha1.ResourceName { return n }
+	all := prodreadyv1alpha1.Rules{Resources: &prodreadyv1alpha1.ResourceRules{Requests: allResources, Limits: allResources}}
 	drop := func(list func(c *corev1.Container) corev1.ResourceList, name corev1.ResourceName) func(d *appsv1.Deployment) {
 		return func(d *appsv1.Deployment) { delete(list(&d.Spec.Template.Spec.Containers[0]), name) }
 	}
@@ -615,7 +616,7 @@ func TestResourceRules(t *testing.T) {
 }
 
 func TestReplicasMinimumRule(t *testing.T) {
-	min2 := v1alpha1.Rules{Replicas: &v1alpha1.ReplicaRules{Minimum: 2}}
+	min2 := prodreadyv1alpha1.Rules{Replicas: &prodreadyv1alpha1.ReplicaRules{Minimum: 2}}
 	flagged := []Finding{{Rule: RuleReplicasMinimum, Path: "spec.replicas"}}
 	replicas := func(n *int32) func(d *appsv1.Deployment) {
 		return func(d *appsv1.Deployment) { d.Spec.Replicas = n }
@@ -631,7 +632,7 @@ func TestReplicasMinimumRule(t *testing.T) {
 			rules: min2, mutate: replicas(nil), want: flagged, msgContains: []string{"runs 1 replica(s)"},
 		},
 		"nil replicas meets a minimum of 1": {
-			rules: v1alpha1.Rules{Replicas: &v1alpha1.ReplicaRules{Minimum: 1}}, mutate: replicas(nil),
+			rules: prodreadyv1alpha1.Rules{Replicas: &prodreadyv1alpha1.ReplicaRules{Minimum: 1}}, mutate: replicas(nil),
 		},
 		"zero replicas":     {rules: min2, mutate: replicas(new(int32(0))), want: flagged, msgContains: []string{"runs 0 replica(s)"}},
 		"negative replicas": {rules: min2, mutate: replicas(new(int32(-1))), want: flagged},
@@ -690,7 +691,7 @@ func TestReplicasMinimumRule(t *testing.T) {
 }
 
 func TestPDBRequiredRule(t *testing.T) {
-	required := v1alpha1.Rules{PodDisruptionBudget: &v1alpha1.PodDisruptionBudgetRules{Required: true}}
+	required := prodreadyv1alpha1.Rules{PodDisruptionBudget: &prodreadyv1alpha1.PodDisruptionBudgetRules{Required: true}}
 	flagged := []Finding{{Rule: RulePDBRequired, Path: "spec.template.metadata.labels"}}
 	expr := func(key string, op metav1.LabelSelectorOperator, values ...string) metav1.LabelSelectorRequirement {
 		return metav1.LabelSelectorRequirement{Key: key, Operator: op, Values: values}
@@ -768,8 +769,8 @@ func TestPDBRequiredRule(t *testing.T) {
 }
 
 func TestPDBAllowsDisruptionRule(t *testing.T) {
-	allows := v1alpha1.Rules{PodDisruptionBudget: &v1alpha1.PodDisruptionBudgetRules{AllowsDisruption: true}}
-	both := v1alpha1.Rules{PodDisruptionBudget: &v1alpha1.PodDisruptionBudgetRules{Required: true, AllowsDisruption: true}}
+	allows := prodreadyv1alpha1.Rules{PodDisruptionBudget: &prodreadyv1alpha1.PodDisruptionBudgetRules{AllowsDisruption: true}}
+	both := prodreadyv1alpha1.Rules{PodDisruptionBudget: &prodreadyv1alpha1.PodDisruptionBudgetRules{Required: true, AllowsDisruption: true}}
 	flagged := []Finding{{Rule: RulePDBAllowsDisruption, Path: "spec.template.metadata.labels"}}
 	replicas := func(n *int32) func(d *appsv1.Deployment) {
 		return func(d *appsv1.Deployment) { d.Spec.Replicas = n }
@@ -868,12 +869,12 @@ func TestPDBAllowsDisruptionRule(t *testing.T) {
 }
 
 func TestMetricsAnnotationRule(t *testing.T) {
-	annotations := func(reqs ...v1alpha1.AnnotationRequirement) v1alpha1.Rules {
-		return v1alpha1.Rules{Metrics: &v1alpha1.MetricsRules{Annotations: reqs}}
+	annotations := func(reqs ...prodreadyv1alpha1.AnnotationRequirement) prodreadyv1alpha1.Rules {
+		return prodreadyv1alpha1.Rules{Metrics: &prodreadyv1alpha1.MetricsRules{Annotations: reqs}}
 	}
-	scrape := annotations(v1alpha1.AnnotationRequirement{Key: "prometheus.io/scrape", Value: "true"})
-	port := annotations(v1alpha1.AnnotationRequirement{Key: "prometheus.io/port", Value: "[0-9]+"})
-	anyPath := annotations(v1alpha1.AnnotationRequirement{Key: "prometheus.io/path"})
+	scrape := annotations(prodreadyv1alpha1.AnnotationRequirement{Key: "prometheus.io/scrape", Value: "true"})
+	port := annotations(prodreadyv1alpha1.AnnotationRequirement{Key: "prometheus.io/port", Value: "[0-9]+"})
+	anyPath := annotations(prodreadyv1alpha1.AnnotationRequirement{Key: "prometheus.io/path"})
 	flagged := []Finding{{Rule: RuleMetricsAnnotation, Path: "spec.template.metadata.annotations"}}
 	set := func(key, value string) func(d *appsv1.Deployment) {
 		return func(d *appsv1.Deployment) { d.Spec.Template.Annotations[key] = value }
@@ -890,11 +891,11 @@ func TestMetricsAnnotationRule(t *testing.T) {
 		"80a does not match [0-9]+":       {rules: port, mutate: set("prometheus.io/port", "80a"), want: flagged},
 		"a80 does not match [0-9]+":       {rules: port, mutate: set("prometheus.io/port", "a80"), want: flagged},
 		"alternation matches as a whole": {
-			rules:  annotations(v1alpha1.AnnotationRequirement{Key: "prometheus.io/scrape", Value: "yes|true"}),
+			rules:  annotations(prodreadyv1alpha1.AnnotationRequirement{Key: "prometheus.io/scrape", Value: "yes|true"}),
 			mutate: set("prometheus.io/scrape", "yes"),
 		},
 		"alternation does not match a longer value": {
-			rules:  annotations(v1alpha1.AnnotationRequirement{Key: "prometheus.io/scrape", Value: "yes|true"}),
+			rules:  annotations(prodreadyv1alpha1.AnnotationRequirement{Key: "prometheus.io/scrape", Value: "yes|true"}),
 			mutate: set("prometheus.io/scrape", "yesno"), want: flagged,
 		},
 		"missing annotation": {
@@ -908,8 +909,8 @@ func TestMetricsAnnotationRule(t *testing.T) {
 		},
 		"no annotations at all, two required": {
 			rules: annotations(
-				v1alpha1.AnnotationRequirement{Key: "prometheus.io/scrape", Value: "true"},
-				v1alpha1.AnnotationRequirement{Key: "prometheus.io/port"},
+				prodreadyv1alpha1.AnnotationRequirement{Key: "prometheus.io/scrape", Value: "true"},
+				prodreadyv1alpha1.AnnotationRequirement{Key: "prometheus.io/port"},
 			),
 			mutate:      func(d *appsv1.Deployment) { d.Spec.Template.Annotations = nil },
 			want:        append(slices.Clone(flagged), flagged...),
@@ -946,13 +947,13 @@ func exemptionDeployment() *appsv1.Deployment {
 	return d
 }
 
-func exemptionRules() v1alpha1.Rules {
-	return v1alpha1.Rules{
-		Probes:              &v1alpha1.ProbeRules{Readiness: req, Liveness: req},
-		Resources:           &v1alpha1.ResourceRules{Limits: []v1alpha1.ResourceName{"memory"}},
-		Replicas:            &v1alpha1.ReplicaRules{Minimum: 2},
-		PodDisruptionBudget: &v1alpha1.PodDisruptionBudgetRules{Required: true},
-		Metrics:             &v1alpha1.MetricsRules{Annotations: []v1alpha1.AnnotationRequirement{{Key: "prometheus.io/scrape"}}},
+func exemptionRules() prodreadyv1alpha1.Rules {
+	return prodreadyv1alpha1.Rules{
+		Probes:              &prodreadyv1alpha1.ProbeRules{Readiness: req, Liveness: req},
+		Resources:           &prodreadyv1alpha1.ResourceRules{Limits: []prodreadyv1alpha1.ResourceName{"memory"}},
+		Replicas:            &prodreadyv1alpha1.ReplicaRules{Minimum: 2},
+		PodDisruptionBudget: &prodreadyv1alpha1.PodDisruptionBudgetRules{Required: true},
+		Metrics:             &prodreadyv1alpha1.MetricsRules{Annotations: []prodreadyv1alpha1.AnnotationRequirement{{Key: "prometheus.io/scrape"}}},
 	}
 }
 
@@ -976,101 +977,101 @@ func without(fs ...Finding) []Finding {
 }
 
 func TestExemptions(t *testing.T) {
-	byName := func(rules ...string) v1alpha1.Exemption {
-		return v1alpha1.Exemption{Deployments: []string{"api", testName}, Rules: rules, Reason: "migration in progress"}
+	byName := func(rules ...string) prodreadyv1alpha1.Exemption {
+		return prodreadyv1alpha1.Exemption{Deployments: []string{"api", testName}, Rules: rules, Reason: "migration in progress"}
 	}
-	expiring := func(ex v1alpha1.Exemption, at time.Time) v1alpha1.Exemption {
+	expiring := func(ex prodreadyv1alpha1.Exemption, at time.Time) prodreadyv1alpha1.Exemption {
 		ex.Expires = &metav1.Time{Time: at}
 		return ex
 	}
-	forContainers := func(ex v1alpha1.Exemption, containers ...string) v1alpha1.Exemption {
+	forContainers := func(ex prodreadyv1alpha1.Exemption, containers ...string) prodreadyv1alpha1.Exemption {
 		ex.Containers = containers
 		return ex
 	}
-	bySelector := func(sel *metav1.LabelSelector, rules ...string) v1alpha1.Exemption {
-		return v1alpha1.Exemption{Selector: sel, Rules: rules, Reason: "owned by the payments team"}
+	bySelector := func(sel *metav1.LabelSelector, rules ...string) prodreadyv1alpha1.Exemption {
+		return prodreadyv1alpha1.Exemption{Selector: sel, Rules: rules, Reason: "owned by the payments team"}
 	}
 	inADay, inTwoDays := testNow.Add(24*time.Hour), testNow.Add(48*time.Hour)
 
 	cases := map[string]struct {
-		exemptions     []v1alpha1.Exemption
+		exemptions     []prodreadyv1alpha1.Exemption
 		wantViolations []Finding
 		wantExempted   []Finding
 		wantNextExpiry time.Time
 	}{
 		"no exemptions": {wantViolations: exemptionFindings()},
 		"by name, exact rule ID": {
-			exemptions:     []v1alpha1.Exemption{byName(RuleProbesReadiness)},
+			exemptions:     []prodreadyv1alpha1.Exemption{byName(RuleProbesReadiness)},
 			wantViolations: without(fAppReadiness, fProxyReadiness),
 			wantExempted:   []Finding{fAppReadiness, fProxyReadiness},
 		},
 		"name of another Deployment": {
-			exemptions:     []v1alpha1.Exemption{{Deployments: []string{"api"}, Rules: []string{"probes"}, Reason: "r"}},
+			exemptions:     []prodreadyv1alpha1.Exemption{{Deployments: []string{"api"}, Rules: []string{"probes"}, Reason: "r"}},
 			wantViolations: exemptionFindings(),
 		},
 		"by label selector": {
-			exemptions:     []v1alpha1.Exemption{bySelector(&metav1.LabelSelector{MatchLabels: map[string]string{"team": "payments"}}, "replicas")},
+			exemptions:     []prodreadyv1alpha1.Exemption{bySelector(&metav1.LabelSelector{MatchLabels: map[string]string{"team": "payments"}}, "replicas")},
 			wantViolations: without(fReplicas),
 			wantExempted:   []Finding{fReplicas},
 		},
 		"by label selector with matchExpressions": {
-			exemptions: []v1alpha1.Exemption{bySelector(&metav1.LabelSelector{MatchExpressions: []metav1.LabelSelectorRequirement{
+			exemptions: []prodreadyv1alpha1.Exemption{bySelector(&metav1.LabelSelector{MatchExpressions: []metav1.LabelSelectorRequirement{
 				{Key: "team", Operator: metav1.LabelSelectorOpIn, Values: []string{"payments", "search"}},
 			}}, "pdb")},
 			wantViolations: without(fPDB),
 			wantExempted:   []Finding{fPDB},
 		},
 		"label selector not matching": {
-			exemptions:     []v1alpha1.Exemption{bySelector(&metav1.LabelSelector{MatchLabels: map[string]string{"team": "search"}}, "replicas")},
+			exemptions:     []prodreadyv1alpha1.Exemption{bySelector(&metav1.LabelSelector{MatchLabels: map[string]string{"team": "search"}}, "replicas")},
 			wantViolations: exemptionFindings(),
 		},
 		"label selector matches the Deployment's labels, not the template's": {
-			exemptions:     []v1alpha1.Exemption{bySelector(&metav1.LabelSelector{MatchLabels: map[string]string{"tier": "frontend"}}, "replicas")},
+			exemptions:     []prodreadyv1alpha1.Exemption{bySelector(&metav1.LabelSelector{MatchLabels: map[string]string{"tier": "frontend"}}, "replicas")},
 			wantViolations: exemptionFindings(),
 		},
 		"prefix probes covers probes.readiness": {
-			exemptions:     []v1alpha1.Exemption{byName("probes")},
+			exemptions:     []prodreadyv1alpha1.Exemption{byName("probes")},
 			wantViolations: without(fAppReadiness, fProxyReadiness),
 			wantExempted:   []Finding{fAppReadiness, fProxyReadiness},
 		},
 		"prefix resources.limits covers resources.limits.memory": {
-			exemptions:     []v1alpha1.Exemption{byName("resources.limits")},
+			exemptions:     []prodreadyv1alpha1.Exemption{byName("resources.limits")},
 			wantViolations: without(fAppMemory, fProxyMemory),
 			wantExempted:   []Finding{fAppMemory, fProxyMemory},
 		},
 		"prefix resources covers resources.limits.memory": {
-			exemptions:     []v1alpha1.Exemption{byName("resources")},
+			exemptions:     []prodreadyv1alpha1.Exemption{byName("resources")},
 			wantViolations: without(fAppMemory, fProxyMemory),
 			wantExempted:   []Finding{fAppMemory, fProxyMemory},
 		},
 		"resources.requests does not cover resources.limits": {
-			exemptions:     []v1alpha1.Exemption{byName("resources.requests")},
+			exemptions:     []prodreadyv1alpha1.Exemption{byName("resources.requests")},
 			wantViolations: exemptionFindings(),
 		},
 		"probes.liveness does not cover probes.readiness": {
-			exemptions:     []v1alpha1.Exemption{byName(RuleProbesLiveness)},
+			exemptions:     []prodreadyv1alpha1.Exemption{byName(RuleProbesLiveness)},
 			wantViolations: exemptionFindings(),
 		},
 		"every prefix exempts everything": {
-			exemptions:   []v1alpha1.Exemption{byName("probes", "resources", "replicas", "pdb", "metrics")},
+			exemptions:   []prodreadyv1alpha1.Exemption{byName("probes", "resources", "replicas", "pdb", "metrics")},
 			wantExempted: exemptionFindings(),
 		},
 		"expired exemption does not apply": {
-			exemptions:     []v1alpha1.Exemption{expiring(byName("probes"), testNow.Add(-time.Hour))},
+			exemptions:     []prodreadyv1alpha1.Exemption{expiring(byName("probes"), testNow.Add(-time.Hour))},
 			wantViolations: exemptionFindings(),
 		},
 		"exemption expiring exactly now no longer applies": {
-			exemptions:     []v1alpha1.Exemption{expiring(byName("probes"), testNow)},
+			exemptions:     []prodreadyv1alpha1.Exemption{expiring(byName("probes"), testNow)},
 			wantViolations: exemptionFindings(),
 		},
 		"future expiry applies and sets NextExpiry": {
-			exemptions:     []v1alpha1.Exemption{expiring(byName("replicas.minimum"), inADay)},
+			exemptions:     []prodreadyv1alpha1.Exemption{expiring(byName("replicas.minimum"), inADay)},
 			wantViolations: without(fReplicas),
 			wantExempted:   []Finding{fReplicas},
 			wantNextExpiry: inADay,
 		},
 		"earliest of two expiries is NextExpiry": {
-			exemptions: []v1alpha1.Exemption{
+			exemptions: []prodreadyv1alpha1.Exemption{
 				expiring(byName("probes.readiness"), inTwoDays),
 				expiring(byName("pdb.required"), inADay),
 			},
@@ -1079,7 +1080,7 @@ func TestExemptions(t *testing.T) {
 			wantNextExpiry: inADay,
 		},
 		"permanent and expiring exemptions": {
-			exemptions: []v1alpha1.Exemption{
+			exemptions: []prodreadyv1alpha1.Exemption{
 				byName("metrics"),
 				expiring(byName("pdb"), inTwoDays),
 			},
@@ -1088,25 +1089,25 @@ func TestExemptions(t *testing.T) {
 			wantNextExpiry: inTwoDays,
 		},
 		"expiring exemption that waives nothing leaves NextExpiry zero": {
-			exemptions:     []v1alpha1.Exemption{expiring(byName("pdb.allowsDisruption", "probes.startup"), inADay)},
+			exemptions:     []prodreadyv1alpha1.Exemption{expiring(byName("pdb.allowsDisruption", "probes.startup"), inADay)},
 			wantViolations: exemptionFindings(),
 		},
 		"container-scoped exemption covers only that container": {
-			exemptions:     []v1alpha1.Exemption{forContainers(byName("probes", "resources.limits.memory"), "app")},
+			exemptions:     []prodreadyv1alpha1.Exemption{forContainers(byName("probes", "resources.limits.memory"), "app")},
 			wantViolations: without(fAppReadiness, fAppMemory),
 			wantExempted:   []Finding{fAppReadiness, fAppMemory},
 		},
 		"container-scoped exemption never covers Deployment-wide findings": {
-			exemptions:     []v1alpha1.Exemption{forContainers(byName("replicas", "pdb", "metrics", "probes"), "app", "proxy")},
+			exemptions:     []prodreadyv1alpha1.Exemption{forContainers(byName("replicas", "pdb", "metrics", "probes"), "app", "proxy")},
 			wantViolations: []Finding{fAppMemory, fProxyMemory, fReplicas, fPDB, fMetrics},
 			wantExempted:   []Finding{fAppReadiness, fProxyReadiness},
 		},
 		"container-scoped exemption for an absent container": {
-			exemptions:     []v1alpha1.Exemption{forContainers(byName("probes"), "sidecar")},
+			exemptions:     []prodreadyv1alpha1.Exemption{forContainers(byName("probes"), "sidecar")},
 			wantViolations: exemptionFindings(),
 		},
 		"container-scoped by selector with expiry": {
-			exemptions: []v1alpha1.Exemption{expiring(forContainers(
+			exemptions: []prodreadyv1alpha1.Exemption{expiring(forContainers(
 				bySelector(&metav1.LabelSelector{MatchLabels: map[string]string{"app": "web"}}, "resources"), "proxy"), inTwoDays)},
 			wantViolations: without(fProxyMemory),
 			wantExempted:   []Finding{fProxyMemory},
@@ -1115,7 +1116,7 @@ func TestExemptions(t *testing.T) {
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			p := mustCompile(t, &v1alpha1.PolicySpec{Rules: exemptionRules(), Exemptions: tc.exemptions})
+			p := mustCompile(t, &prodreadyv1alpha1.PolicySpec{Rules: exemptionRules(), Exemptions: tc.exemptions})
 			res := p.Evaluate(Input{Deployment: exemptionDeployment()}, testNow)
 			assertFindings(t, "violations", res.Violations, tc.wantViolations)
 			assertFindings(t, "exempted", res.Exempted, tc.wantExempted)
@@ -1130,7 +1131,7 @@ func TestExemptions(t *testing.T) {
 }
 
 func TestEvaluateNilDeployment(t *testing.T) {
-	p := mustCompile(t, &v1alpha1.PolicySpec{Rules: allRules()})
+	p := mustCompile(t, &prodreadyv1alpha1.PolicySpec{Rules: allRules()})
 	res := p.Evaluate(Input{PodDisruptionBudgets: []policyv1.PodDisruptionBudget{goodPDB()}}, testNow)
 	if len(res.Violations) != 0 || len(res.Exempted) != 0 || !res.NextExpiry.IsZero() || !res.Compliant() {
 		t.Errorf("Evaluate(nil Deployment) = %+v, want an empty, compliant result", res)
@@ -1138,9 +1139,9 @@ func TestEvaluateNilDeployment(t *testing.T) {
 }
 
 func TestEvaluateAllRulesOnCompliantDeployment(t *testing.T) {
-	p := mustCompile(t, &v1alpha1.PolicySpec{Rules: allRules()})
+	p := mustCompile(t, &prodreadyv1alpha1.PolicySpec{Rules: allRules()})
 	d := baseDeployment()
-	d.Spec.Template.Spec.InitContainers = []corev1.Container{plainInit("migrate"), sidecar("mesh")}
+	d.Spec.Template.Spec.InitContainers = []corev1.Container{plainInit("migrate"), sidecar()}
 	res := p.Evaluate(Input{Deployment: d, PodDisruptionBudgets: []policyv1.PodDisruptionBudget{goodPDB()}}, testNow)
 	if !res.Compliant() {
 		t.Errorf("violations = %v, want none", res.Violations)
