@@ -33,10 +33,12 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	"sigs.k8s.io/controller-runtime/pkg/metrics/filters"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+	"sigs.k8s.io/controller-runtime/pkg/webhook"
 
 	prodreadyv1alpha1 "github.com/prodready/prodready/api/v1alpha1"
 	"github.com/prodready/prodready/internal/controller"
 	"github.com/prodready/prodready/internal/gather"
+	prodreadywebhook "github.com/prodready/prodready/internal/webhook"
 	// +kubebuilder:scaffold:imports
 )
 
@@ -53,11 +55,14 @@ func init() {
 
 func main() {
 	var (
-		metricsAddr, probeAddr    string
+		metricsAddr, probeAddr     string
 		secureMetrics, enableHTTP2 bool
-		leaderElect               bool
-		leaderElectionNamespace   string
-		shutdownTimeout           time.Duration
+		leaderElect                bool
+		leaderElectionNamespace    string
+		shutdownTimeout            time.Duration
+		enableWebhooks             bool
+		webhookPort                int
+		certOpts                   prodreadywebhook.CertOptions
 	)
 	flag.StringVar(&metricsAddr, "metrics-bind-address", ":8443",
 		"Address the metrics endpoint binds to, e.g. :8443 (HTTPS) or 127.0.0.1:8080 with --metrics-secure=false. 0 disables it.")
@@ -72,6 +77,21 @@ func main() {
 		"Allow HTTP/2 on the metrics server; off by default because of the HTTP/2 rapid reset CVEs.")
 	flag.DurationVar(&shutdownTimeout, "graceful-shutdown-timeout", 25*time.Second,
 		"How long to wait for running reconciles and requests to finish on shutdown.")
+	flag.BoolVar(&enableWebhooks, "enable-webhooks", true, "Serve the validating admission webhooks.")
+	flag.IntVar(&webhookPort, "webhook-port", 9443, "Port the admission webhook server listens on.")
+	flag.StringVar(&certOpts.Dir, "webhook-cert-dir", "/tmp/k8s-webhook-server/serving-certs",
+		"Directory holding the webhook serving certificate (tls.crt, tls.key).")
+	flag.BoolVar(&certOpts.Rotate, "cert-rotation", true,
+		"Generate a self-signed CA and serving certificate, keep them renewed, and inject the CA into the webhook "+
+			"configuration. Disable when cert-manager or another tool provides the certificate files.")
+	flag.StringVar(&certOpts.Namespace, "namespace", envOr("POD_NAMESPACE", "prodready-system"),
+		"Namespace of the operator, its webhook Service and certificate Secret.")
+	flag.StringVar(&certOpts.SecretName, "webhook-secret-name", "prodready-webhook-server-cert",
+		"Secret that holds the rotated webhook certificate.")
+	flag.StringVar(&certOpts.ServiceName, "webhook-service-name", "prodready-webhook-service",
+		"Service in front of the webhook; the certificate is issued for <service>.<namespace>.svc.")
+	flag.StringVar(&certOpts.WebhookConfigName, "webhook-config-name", "prodready-validating-webhook-configuration",
+		"ValidatingWebhookConfiguration whose caBundle the rotator keeps up to date.")
 	opts := zap.Options{Development: false}
 	opts.BindFlags(flag.CommandLine)
 	flag.Parse()
@@ -98,6 +118,9 @@ func main() {
 		LeaderElectionReleaseOnCancel: true,
 		GracefulShutdownTimeout:       &shutdownTimeout,
 		Cache:                         controller.CacheOptions(),
+		WebhookServer: webhook.NewServer(webhook.Options{
+			Port: webhookPort, CertDir: certOpts.Dir, TLSOpts: tlsOpts,
+		}),
 	})
 	if err != nil {
 		setupLog.Error(err, "Unable to create the manager")
@@ -115,16 +138,34 @@ func main() {
 	}
 	// +kubebuilder:scaffold:builder
 
+	readyChecks := map[string]healthz.Checker{"ping": healthz.Ping}
+	if enableWebhooks {
+		starter, err := prodreadywebhook.NewStarter(mgr, certOpts, func() error {
+			return prodreadywebhook.SetupWithManager(mgr, compiler, nil)
+		})
+		if err == nil {
+			err = mgr.Add(starter)
+		}
+		if err != nil {
+			setupLog.Error(err, "Unable to set up the admission webhooks")
+			os.Exit(1)
+		}
+		readyChecks["webhook"] = starter.ReadyCheck
+	}
+
 	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
 		setupLog.Error(err, "Unable to set up the health check")
 		os.Exit(1)
 	}
-	if err := mgr.AddReadyzCheck("readyz", healthz.Ping); err != nil {
-		setupLog.Error(err, "Unable to set up the readiness check")
-		os.Exit(1)
+	for name, check := range readyChecks {
+		if err := mgr.AddReadyzCheck(name, check); err != nil {
+			setupLog.Error(err, "Unable to set up the readiness check", "check", name)
+			os.Exit(1)
+		}
 	}
 
-	setupLog.Info("Starting the manager", "leaderElection", leaderElect, "metrics", metricsAddr, "probes", probeAddr)
+	setupLog.Info("Starting the manager", "leaderElection", leaderElect, "metrics", metricsAddr, "probes", probeAddr,
+		"webhooks", enableWebhooks, "webhookPort", webhookPort, "certRotation", certOpts.Rotate)
 	if err := mgr.Start(ctrl.SetupSignalHandler()); err != nil {
 		if meta.IsNoMatchError(err) {
 			setupLog.Error(err, "The prodready CRDs are not installed; install them with 'make install' or 'kubectl apply -k config/crd'")
@@ -133,4 +174,11 @@ func main() {
 		}
 		os.Exit(1)
 	}
+}
+
+func envOr(key, def string) string {
+	if v := os.Getenv(key); v != "" {
+		return v
+	}
+	return def
 }

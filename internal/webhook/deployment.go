@@ -1,0 +1,201 @@
+/*
+Copyright 2026 The prodready Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+// Package webhook holds prodready's validating admission webhooks. They are
+// thin adapters over the rule engine: the same gather step and compiled
+// policies as the controller, so admission and status never disagree.
+package webhook
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	admissionv1 "k8s.io/api/admission/v1"
+	appsv1 "k8s.io/api/apps/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+	"k8s.io/klog/v2"
+	"k8s.io/utils/clock"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
+
+	prodreadyv1alpha1 "github.com/prodready/prodready/api/v1alpha1"
+	"github.com/prodready/prodready/internal/gather"
+	"github.com/prodready/prodready/internal/readiness"
+)
+
+// +kubebuilder:webhook:path=/validate-apps-v1-deployment,mutating=false,failurePolicy=ignore,sideEffects=None,groups=apps,resources=deployments,verbs=create;update,versions=v1,name=vdeployment.prodready.io,admissionReviewVersions=v1,timeoutSeconds=3,matchPolicy=Equivalent
+
+// DeploymentValidator admits or denies Deployment creates and updates
+// according to the policies that select them.
+type DeploymentValidator struct {
+	// Reader reads policies, PDBs, HPAs and Namespaces; the manager's cache.
+	Reader client.Reader
+	// Compiler is shared with the controller.
+	Compiler *gather.Compiler
+	// Clock decides whether exemptions have expired; the controller uses the
+	// same kind of clock.
+	Clock clock.PassiveClock
+}
+
+var _ admission.Validator[*appsv1.Deployment] = &DeploymentValidator{}
+
+// verdict collects what every matching policy says about one request.
+type verdict struct {
+	denials  field.ErrorList
+	warnings admission.Warnings
+	// decisions maps each policy that had something to say to
+	// allowed, warned or denied, for metrics and the log.
+	decisions map[string]string
+	rules     []string
+}
+
+// ValidateCreate checks a new Deployment. Rules about PodDisruptionBudgets
+// only warn on create, so a Deployment and its PDB can be applied in any
+// order; the controller flags a PDB that is still missing afterwards.
+func (v *DeploymentValidator) ValidateCreate(ctx context.Context, d *appsv1.Deployment) (admission.Warnings, error) {
+	return v.validate(ctx, admissionv1.Create, nil, d)
+}
+
+// ValidateUpdate checks a changed Deployment. Only violations the old object
+// did not already have are denied (ratcheting), so a legacy Deployment can
+// always roll out a fix, a rollback or a partial improvement. Updates that
+// leave the spec unchanged (metadata written by other controllers) and
+// Deployments being deleted are always admitted.
+func (v *DeploymentValidator) ValidateUpdate(ctx context.Context, oldD, newD *appsv1.Deployment) (admission.Warnings, error) {
+	if newD.DeletionTimestamp != nil || equality.Semantic.DeepEqual(oldD.Spec, newD.Spec) {
+		return nil, nil
+	}
+	return v.validate(ctx, admissionv1.Update, oldD, newD)
+}
+
+// ValidateDelete admits every delete; the webhook is not registered for
+// deletes, this only completes the interface.
+func (v *DeploymentValidator) ValidateDelete(context.Context, *appsv1.Deployment) (admission.Warnings, error) {
+	return nil, nil
+}
+
+func (v *DeploymentValidator) validate(ctx context.Context, op admissionv1.Operation, oldD, d *appsv1.Deployment) (admission.Warnings, error) {
+	start := time.Now()
+	log := ctrl.LoggerFrom(ctx).WithValues("deployment", klog.KObj(d), "operation", op)
+	candidates, err := gather.PoliciesInScope(ctx, v.Reader, v.Compiler, d.Namespace, gather.All)
+	if err != nil {
+		// Fail open: the controller's audit catches what slips through.
+		log.Error(err, "Could not read policies; admitting")
+		return admission.Warnings{"prodready could not evaluate this Deployment (" + err.Error() + "); it was admitted and will be audited"}, nil
+	}
+	objs := &gather.NamespaceObjects{}
+	objsLoaded := false
+	now := v.Clock.Now()
+	vd := verdict{decisions: map[string]string{}}
+	for _, c := range candidates {
+		enf := c.Compiled.Enforcement()
+		if enf == prodreadyv1alpha1.EnforcementAudit || !c.Compiled.SelectsDeployment(d.Labels) {
+			continue
+		}
+		if !objsLoaded && c.Compiled.UsesClusterObjects() {
+			objsLoaded = true
+			if objs, err = gather.ListNamespaceObjects(ctx, v.Reader, d.Namespace); err != nil {
+				log.Error(err, "Could not read PodDisruptionBudgets or HorizontalPodAutoscalers; admitting")
+				return admission.Warnings{"prodready could not evaluate this Deployment (" + err.Error() + "); it was admitted and will be audited"}, nil
+			}
+		}
+		res := c.Compiled.Evaluate(objs.Input(d), now)
+		if res.Compliant() {
+			vd.decisions[c.Key.String()] = decisionAllowed
+			continue
+		}
+		var preexisting map[ruleContainer]int
+		if oldD != nil {
+			old := c.Compiled.Evaluate(objs.Input(oldD), now)
+			preexisting = countByRule(old.Violations)
+		}
+		vd.judge(c.Key.String(), enf, op, res.Violations, preexisting)
+	}
+	observe(op, vd.decisions, time.Since(start))
+	if len(vd.denials) > 0 {
+		log.Info("Denied a Deployment that violates an enforced policy", "policies", keys(vd.decisions, decisionDenied), "rules", vd.rules)
+		return vd.warnings, apierrors.NewInvalid(appsv1.SchemeGroupVersion.WithKind("Deployment").GroupKind(), d.Name, vd.denials)
+	}
+	if len(vd.warnings) > 0 {
+		log.Info("Admitted a Deployment with warnings", "policies", keys(vd.decisions, decisionWarned), "rules", vd.rules)
+	}
+	return vd.warnings, nil
+}
+
+// ruleContainer is what ratcheting compares: how many violations of a rule a
+// container (or the whole Deployment) has.
+type ruleContainer struct{ rule, container string }
+
+func countByRule(fs []readiness.Finding) map[ruleContainer]int {
+	m := make(map[ruleContainer]int, len(fs))
+	for _, f := range fs {
+		m[ruleContainer{f.Rule, f.Container}]++
+	}
+	return m
+}
+
+// judge sorts one policy's violations into denials and warnings.
+func (vd *verdict) judge(policy string, enf prodreadyv1alpha1.Enforcement, op admissionv1.Operation, violations []readiness.Finding, preexisting map[ruleContainer]int) {
+	readiness.SortFindings(violations)
+	decision := decisionWarned
+	seen := map[ruleContainer]int{}
+	for _, f := range violations {
+		k := ruleContainer{f.Rule, f.Container}
+		seen[k]++
+		isNew := seen[k] > preexisting[k]
+		vd.rules = appendUnique(vd.rules, f.Rule)
+		// PDB rules are only warned on create, so that a Deployment and its
+		// PodDisruptionBudget can be applied in either order.
+		deferred := op == admissionv1.Create && isPDBRule(f.Rule)
+		switch {
+		case enf == prodreadyv1alpha1.EnforcementEnforce && isNew && !deferred:
+			decision = decisionDenied
+			vd.denials = append(vd.denials, field.Invalid(field.NewPath(f.Path), field.OmitValueType{},
+				fmt.Sprintf("%s (%s): %s", f.Rule, policy, f.Message)))
+		case enf == prodreadyv1alpha1.EnforcementEnforce && deferred:
+			vd.warnings = append(vd.warnings, fmt.Sprintf("%s (%s, not enforced on create so a Deployment and its PodDisruptionBudget can be applied in any order): %s", f.Rule, policy, f.Message))
+		default:
+			vd.warnings = append(vd.warnings, fmt.Sprintf("%s (%s): %s", f.Rule, policy, f.Message))
+		}
+	}
+	vd.decisions[policy] = decision
+}
+
+func isPDBRule(rule string) bool { return strings.HasPrefix(rule, "pdb.") }
+
+func appendUnique(s []string, v string) []string {
+	for _, x := range s {
+		if x == v {
+			return s
+		}
+	}
+	return append(s, v)
+}
+
+func keys(m map[string]string, decision string) []string {
+	var out []string
+	for k, d := range m {
+		if d == decision {
+			out = append(out, k)
+		}
+	}
+	return out
+}
