@@ -21,6 +21,7 @@ package controller
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"time"
 
@@ -106,14 +107,13 @@ func (r *PolicyReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctr
 	log := ctrl.LoggerFrom(ctx).WithValues("policy", key.String(), "generation", obj.GetGeneration())
 	ctx = ctrl.LoggerInto(ctx, log)
 	before := pol.GetPolicyStatus().DeepCopy()
-	orig := obj.DeepCopyObject().(client.Object)
 
 	compiled, err := r.Compiler.Compile(pol)
 	if err != nil {
 		// Permanent until the spec changes: record it, do not retry.
 		log.Info("Policy spec is invalid", "error", err.Error())
 		setInvalidSpecStatus(pol.GetPolicyStatus(), obj.GetGeneration(), err)
-		return ctrl.Result{}, r.patchStatus(ctx, obj, orig, before, pol.GetPolicyStatus())
+		return ctrl.Result{}, r.patchStatus(ctx, obj, before, pol.GetPolicyStatus())
 	}
 
 	o, deployments, err := r.evaluate(ctx, obj, compiled)
@@ -121,7 +121,7 @@ func (r *PolicyReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctr
 		return ctrl.Result{}, err
 	}
 	setEvaluatedStatus(pol.GetPolicyStatus(), obj.GetGeneration(), o)
-	if err := r.patchStatus(ctx, obj, orig, before, pol.GetPolicyStatus()); err != nil {
+	if err := r.patchStatus(ctx, obj, before, pol.GetPolicyStatus()); err != nil {
 		return ctrl.Result{}, err
 	}
 	r.recordTransitions(key, obj, before, o, deployments)
@@ -192,13 +192,20 @@ func (r *PolicyReconciler) selectedNamespaces(ctx context.Context, p *readiness.
 	return out, nil
 }
 
-// patchStatus writes the status once, as a merge patch, and only if it
-// differs from what was read.
-func (r *PolicyReconciler) patchStatus(ctx context.Context, obj, orig client.Object, before, after *prodreadyv1alpha1.PolicyStatus) error {
+// patchStatus writes the status once, and only if it differs from what was
+// read. The patch carries the whole status, so every count is written even
+// when it is zero and an emptied violations list is cleared, and the
+// resourceVersion read, so a concurrent change makes it fail and retry
+// instead of overwriting.
+func (r *PolicyReconciler) patchStatus(ctx context.Context, obj client.Object, before, after *prodreadyv1alpha1.PolicyStatus) error {
 	if equality.Semantic.DeepEqual(before, after) {
 		return nil
 	}
-	if err := r.Status().Patch(ctx, obj, client.MergeFromWithOptions(orig, client.MergeFromWithOptimisticLock{})); err != nil {
+	body, err := statusPatch(obj.GetResourceVersion(), after)
+	if err != nil {
+		return err
+	}
+	if err := r.Status().Patch(ctx, obj, client.RawPatch(types.MergePatchType, body)); err != nil {
 		if apierrors.IsNotFound(err) {
 			return nil // deleted meanwhile
 		}
@@ -209,6 +216,25 @@ func (r *PolicyReconciler) patchStatus(ctx context.Context, obj, orig client.Obj
 	}
 	ctrl.LoggerFrom(ctx).V(1).Info("Status patched")
 	return nil
+}
+
+// statusPatch renders a JSON merge patch that replaces the whole status.
+func statusPatch(resourceVersion string, st *prodreadyv1alpha1.PolicyStatus) ([]byte, error) {
+	raw, err := json.Marshal(st)
+	if err != nil {
+		return nil, fmt.Errorf("encoding status: %w", err)
+	}
+	var fields map[string]any
+	if err := json.Unmarshal(raw, &fields); err != nil {
+		return nil, fmt.Errorf("encoding status: %w", err)
+	}
+	if _, ok := fields["violations"]; !ok {
+		fields["violations"] = nil // clear a list left by an earlier write
+	}
+	return json.Marshal(map[string]any{
+		"metadata": map[string]any{"resourceVersion": resourceVersion},
+		"status":   fields,
+	})
 }
 
 // recordTransitions emits an Event on every Deployment whose compliance with

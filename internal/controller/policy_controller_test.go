@@ -30,6 +30,7 @@ import (
 	policyv1 "k8s.io/api/policy/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -190,6 +191,17 @@ var _ = Describe("ReadinessPolicy controller", func() {
 			g.Expect(c.Status).To(Equal(metav1.ConditionTrue))
 			g.Expect(c.Reason).To(Equal(prodreadyv1alpha1.ReasonNoMatches))
 		}).WithTimeout(timeout).WithPolling(interval).Should(Succeed())
+
+		By("storing zero counts explicitly, so kubectl get prints 0 rather than nothing")
+		u := &unstructured.Unstructured{}
+		u.SetGroupVersionKind(prodreadyv1alpha1.GroupVersion.WithKind("ReadinessPolicy"))
+		Expect(k8sClient.Get(ctx, client.ObjectKey{Namespace: ns, Name: "none"}, u)).To(Succeed())
+		for _, f := range []string{"matched", "compliant", "nonCompliant", "exempted", "violations"} {
+			v, found, err := unstructured.NestedInt64(u.Object, "status", "summary", f)
+			Expect(err).NotTo(HaveOccurred())
+			Expect(found).To(BeTrue(), "status.summary.%s is stored", f)
+			Expect(v).To(BeZero())
+		}
 	})
 
 	It("re-evaluates when a PodDisruptionBudget or HorizontalPodAutoscaler changes, without touching the policy", func() {

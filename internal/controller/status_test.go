@@ -595,3 +595,36 @@ func TestViolationNote(t *testing.T) {
 		})
 	}
 }
+
+func TestStatusPatch(t *testing.T) {
+	tests := map[string]struct {
+		status prodreadyv1alpha1.PolicyStatus
+		want   string
+	}{
+		"zero counts and no violations are written explicitly": {
+			status: prodreadyv1alpha1.PolicyStatus{ObservedGeneration: 3},
+			want: `{"metadata":{"resourceVersion":"42"},"status":{"observedGeneration":3,` +
+				`"summary":{"compliant":0,"exempted":0,"matched":0,"nonCompliant":0,"violations":0},"violations":null}}`,
+		},
+		"violations are listed": {
+			status: prodreadyv1alpha1.PolicyStatus{
+				Summary:    prodreadyv1alpha1.Summary{Matched: 1, NonCompliant: 1, Violations: 1},
+				Violations: []prodreadyv1alpha1.Violation{{Namespace: "shop", Deployment: "web", Rule: "probes.readiness", Message: "m"}},
+			},
+			want: `{"metadata":{"resourceVersion":"42"},"status":{` +
+				`"summary":{"compliant":0,"exempted":0,"matched":1,"nonCompliant":1,"violations":1},` +
+				`"violations":[{"deployment":"web","message":"m","namespace":"shop","rule":"probes.readiness"}]}}`,
+		},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			got, err := statusPatch("42", &tc.status)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if string(got) != tc.want {
+				t.Fatalf("patch\n got %s\nwant %s", got, tc.want)
+			}
+		})
+	}
+}
