@@ -80,7 +80,7 @@ build: manifests generate fmt vet ## Build the manager binary.
 
 .PHONY: run
 run: manifests generate fmt vet ## Run the operator against the cluster of the current kubeconfig.
-	go run ./cmd
+	go run ./cmd --enable-webhooks=false --metrics-bind-address=127.0.0.1:8080 --metrics-secure=false $(RUN_ARGS)
 
 .PHONY: docker-build
 docker-build: ## Build the operator image (needs a Docker engine).
