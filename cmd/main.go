@@ -21,12 +21,13 @@ package main
 import (
 	"crypto/tls"
 	"flag"
+	"fmt"
 	"os"
 	"time"
 
-	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/runtime"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
+	"k8s.io/client-go/discovery"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
@@ -38,6 +39,7 @@ import (
 	prodreadyv1alpha1 "github.com/prodready/prodready/api/v1alpha1"
 	"github.com/prodready/prodready/internal/controller"
 	"github.com/prodready/prodready/internal/gather"
+	"github.com/prodready/prodready/internal/startup"
 	prodreadywebhook "github.com/prodready/prodready/internal/webhook"
 	// +kubebuilder:scaffold:imports
 )
@@ -87,7 +89,7 @@ func main() {
 	flag.StringVar(&certOpts.Namespace, "namespace", envOr("POD_NAMESPACE", "prodready-system"),
 		"Namespace of the operator, its webhook Service and certificate Secret.")
 	flag.StringVar(&certOpts.SecretName, "webhook-secret-name", "prodready-webhook-server-cert",
-		"Secret that holds the rotated webhook certificate.")
+		"Secret that holds the rotated webhook certificate; it must exist (config/webhook ships it empty) and be mounted at --webhook-cert-dir.")
 	flag.StringVar(&certOpts.ServiceName, "webhook-service-name", "prodready-webhook-service",
 		"Service in front of the webhook; the certificate is issued for <service>.<namespace>.svc.")
 	flag.StringVar(&certOpts.WebhookConfigName, "webhook-config-name", "prodready-validating-webhook-configuration",
@@ -129,29 +131,49 @@ func main() {
 
 	compiler := gather.NewCompiler()
 	recorder := mgr.GetEventRecorder("prodready")
-	for _, cluster := range []bool{false, true} {
-		r := &controller.PolicyReconciler{Client: mgr.GetClient(), Cluster: cluster, Compiler: compiler, Recorder: recorder}
-		if err := r.SetupWithManager(mgr); err != nil {
-			setupLog.Error(err, "Unable to create the controller", "cluster", cluster)
-			os.Exit(1)
-		}
-	}
-	// +kubebuilder:scaffold:builder
-
 	readyChecks := map[string]healthz.Checker{"ping": healthz.Ping}
+
+	var starter *prodreadywebhook.Starter
 	if enableWebhooks {
-		starter, err := prodreadywebhook.NewStarter(mgr, certOpts, func() error {
+		starter, err = prodreadywebhook.NewStarter(mgr, certOpts, func() error {
 			return prodreadywebhook.SetupWithManager(mgr, compiler, nil)
 		})
-		if err == nil {
-			err = mgr.Add(starter)
-		}
 		if err != nil {
 			setupLog.Error(err, "Unable to set up the admission webhooks")
 			os.Exit(1)
 		}
 		readyChecks["webhook"] = starter.ReadyCheck
 	}
+
+	// The controllers and webhooks read the policy kinds, so they start only
+	// once the API server serves the CRDs; until then the operator runs, is
+	// not ready, and says what to install.
+	disc, err := discovery.NewDiscoveryClientForConfig(restConfig)
+	if err != nil {
+		setupLog.Error(err, "Unable to create the discovery client")
+		os.Exit(1)
+	}
+	gate := startup.NewCRDGate(disc, prodreadyv1alpha1.GroupVersion,
+		[]string{"readinesspolicies", "clusterreadinesspolicies"},
+		"kubectl apply --server-side -k config/crd (or make install)",
+		func() error {
+			for _, cluster := range []bool{false, true} {
+				r := &controller.PolicyReconciler{Client: mgr.GetClient(), Cluster: cluster, Compiler: compiler, Recorder: recorder}
+				if err := r.SetupWithManager(mgr); err != nil {
+					return fmt.Errorf("creating the controller (cluster=%v): %w", cluster, err)
+				}
+			}
+			if starter != nil {
+				return mgr.Add(starter)
+			}
+			return nil
+		})
+	if err := mgr.Add(gate); err != nil {
+		setupLog.Error(err, "Unable to add the start-up gate")
+		os.Exit(1)
+	}
+	readyChecks["crds"] = gate.ReadyCheck
+	// +kubebuilder:scaffold:builder
 
 	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
 		setupLog.Error(err, "Unable to set up the health check")
@@ -167,13 +189,10 @@ func main() {
 	setupLog.Info("Starting the manager", "leaderElection", leaderElect, "metrics", metricsAddr, "probes", probeAddr,
 		"webhooks", enableWebhooks, "webhookPort", webhookPort, "certRotation", certOpts.Rotate)
 	if err := mgr.Start(ctrl.SetupSignalHandler()); err != nil {
-		if meta.IsNoMatchError(err) {
-			setupLog.Error(err, "The prodready CRDs are not installed; install them with 'make install' or 'kubectl apply -k config/crd'")
-		} else {
-			setupLog.Error(err, "The manager stopped with an error")
-		}
+		setupLog.Error(err, "The manager stopped with an error")
 		os.Exit(1)
 	}
+	setupLog.Info("Stopped")
 }
 
 func envOr(key, def string) string {

@@ -41,8 +41,10 @@ type CertOptions struct {
 	Dir string
 	// Rotate generates a self-signed CA and serving certificate into the
 	// Secret, keeps them renewed, and writes the CA into the webhook
-	// configuration's caBundle. When false, something else (cert-manager,
-	// make up) must put the files into Dir.
+	// configuration's caBundle. The Secret must already exist (the manifests
+	// ship it empty) and be mounted at Dir; the rotator only updates it.
+	// When false, something else (cert-manager, make up) must put the files
+	// into Dir.
 	Rotate bool
 	// Namespace and SecretName locate the Secret holding the certificate.
 	Namespace, SecretName string
@@ -102,7 +104,7 @@ func (s *Starter) Start(ctx context.Context) error {
 		case <-s.ready:
 		case <-tick.C:
 			if s.opts.Rotate {
-				log.Info("Waiting for the webhook certificate; the rotator creates it in the Secret and writes it to the directory",
+				log.Info("Waiting for the webhook certificate; the rotator fills the Secret and the kubelet copies it into the mounted directory (up to about a minute)",
 					"secret", s.opts.Namespace+"/"+s.opts.SecretName, "dir", s.opts.Dir)
 			} else {
 				log.Info("Waiting for the webhook certificate files; provide tls.crt and tls.key (e.g. cert-manager's Secret mounted there) or run with --cert-rotation",
