@@ -81,6 +81,7 @@ type PolicyReconciler struct {
 	Clock clock.PassiveClock
 
 	transitions *transitions
+	metrics     *policyMetrics
 }
 
 func (r *PolicyReconciler) newPolicy() (prodreadyv1alpha1.Policy, client.Object) {
@@ -100,6 +101,7 @@ func (r *PolicyReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctr
 		if apierrors.IsNotFound(err) {
 			r.Compiler.Forget(key)
 			r.transitions.forget(key)
+			r.metrics.forget(key)
 			return ctrl.Result{}, nil
 		}
 		return ctrl.Result{}, fmt.Errorf("getting %s: %w", key, err)
@@ -113,13 +115,16 @@ func (r *PolicyReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctr
 		// Permanent until the spec changes: record it, do not retry.
 		log.Info("Policy spec is invalid", "error", err.Error())
 		setInvalidSpecStatus(pol.GetPolicyStatus(), obj.GetGeneration(), err)
+		r.metrics.forget(key)
 		return ctrl.Result{}, r.patchStatus(ctx, obj, before, pol.GetPolicyStatus())
 	}
 
+	start := time.Now()
 	o, deployments, err := r.evaluate(ctx, obj, compiled)
 	if err != nil {
 		return ctrl.Result{}, err
 	}
+	r.metrics.observe(key, o, time.Since(start))
 	setEvaluatedStatus(pol.GetPolicyStatus(), obj.GetGeneration(), o)
 	if err := r.patchStatus(ctx, obj, before, pol.GetPolicyStatus()); err != nil {
 		return ctrl.Result{}, err

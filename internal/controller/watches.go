@@ -44,6 +44,7 @@ import (
 // selectors to only the policies it can affect.
 func (r *PolicyReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	r.transitions = newTransitions()
+	r.metrics = newPolicyMetrics()
 	if r.APIReader == nil {
 		r.APIReader = mgr.GetAPIReader()
 	}

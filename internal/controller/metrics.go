@@ -1,0 +1,103 @@
+/*
+Copyright 2026 The prodready Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package controller
+
+import (
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"sigs.k8s.io/controller-runtime/pkg/metrics"
+
+	"github.com/prodready/prodready/internal/gather"
+)
+
+var (
+	policyViolations = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "prodready_policy_violations",
+		Help: "Current violations of a policy, per namespace and rule ID (all of them, not only the 50 listed in status).",
+	}, []string{"policy", "namespace", "rule"})
+
+	policyMatched = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "prodready_policy_matched_deployments",
+		Help: "Deployments a policy selects.",
+	}, []string{"policy"})
+
+	policyEvaluation = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name:    "prodready_policy_evaluation_seconds",
+		Help:    "Time to gather and evaluate every Deployment one policy selects, per reconcile.",
+		Buckets: prometheus.ExponentialBuckets(0.0005, 4, 9), // 0.5 ms .. ~33 s
+	}, []string{"kind"})
+)
+
+func init() {
+	metrics.Registry.MustRegister(policyViolations, policyMatched, policyEvaluation)
+}
+
+// violationKey is one series of prodready_policy_violations.
+type violationKey struct{ namespace, rule string }
+
+// policyMetrics publishes a policy's outcome and removes series that no
+// longer apply, so a fixed violation drops to nothing rather than lingering.
+type policyMetrics struct {
+	mu   sync.Mutex
+	last map[gather.PolicyKey]map[violationKey]struct{}
+}
+
+func newPolicyMetrics() *policyMetrics {
+	return &policyMetrics{last: map[gather.PolicyKey]map[violationKey]struct{}{}}
+}
+
+func (m *policyMetrics) observe(key gather.PolicyKey, o *outcome, took time.Duration) {
+	kind := "ReadinessPolicy"
+	if key.Cluster {
+		kind = "ClusterReadinessPolicy"
+	}
+	policyEvaluation.WithLabelValues(kind).Observe(took.Seconds())
+	name := key.String()
+	policyMatched.WithLabelValues(name).Set(float64(o.summary.Matched))
+
+	counts := map[violationKey]int{}
+	for _, v := range o.violations {
+		counts[violationKey{v.Namespace, v.Rule}]++
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for k := range m.last[key] {
+		if _, ok := counts[k]; !ok {
+			policyViolations.DeleteLabelValues(name, k.namespace, k.rule)
+		}
+	}
+	now := make(map[violationKey]struct{}, len(counts))
+	for k, n := range counts {
+		policyViolations.WithLabelValues(name, k.namespace, k.rule).Set(float64(n))
+		now[k] = struct{}{}
+	}
+	m.last[key] = now
+}
+
+// forget removes every series of a deleted or invalid policy.
+func (m *policyMetrics) forget(key gather.PolicyKey) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	name := key.String()
+	for k := range m.last[key] {
+		policyViolations.DeleteLabelValues(name, k.namespace, k.rule)
+	}
+	delete(m.last, key)
+	policyMatched.DeleteLabelValues(name)
+}
