@@ -121,32 +121,29 @@ func (e *evaluation) forEachContainer(fn func(w workloadContainer)) {
 }
 
 func checkReadinessProbe(e *evaluation) {
-	e.forEachContainer(func(w workloadContainer) {
-		if w.c.ReadinessProbe == nil {
-			e.add(RuleProbesReadiness, w.c.Name, w.path("readinessProbe"), fmt.Sprintf(
-				"container %q has no readinessProbe; add %s so the pod receives traffic only when it can serve",
-				w.c.Name, w.path("readinessProbe")))
-		}
-	})
+	requireProbe(e, RuleProbesReadiness, "readinessProbe", "so the pod receives traffic only when it can serve",
+		func(c *corev1.Container) *corev1.Probe { return c.ReadinessProbe })
 }
 
 func checkLivenessProbe(e *evaluation) {
-	e.forEachContainer(func(w workloadContainer) {
-		if w.c.LivenessProbe == nil {
-			e.add(RuleProbesLiveness, w.c.Name, w.path("livenessProbe"), fmt.Sprintf(
-				"container %q has no livenessProbe; add %s so a hung process is restarted",
-				w.c.Name, w.path("livenessProbe")))
-		}
-	})
+	requireProbe(e, RuleProbesLiveness, "livenessProbe", "so a hung process is restarted",
+		func(c *corev1.Container) *corev1.Probe { return c.LivenessProbe })
 }
 
 func checkStartupProbe(e *evaluation) {
+	requireProbe(e, RuleProbesStartup, "startupProbe", "so a slow start is not killed by the livenessProbe",
+		func(c *corev1.Container) *corev1.Probe { return c.StartupProbe })
+}
+
+// requireProbe flags every container whose probe (the field named by
+// fieldName, read by get) is missing; why completes the how-to-fix message.
+func requireProbe(e *evaluation, rule, fieldName, why string, get func(*corev1.Container) *corev1.Probe) {
 	e.forEachContainer(func(w workloadContainer) {
-		if w.c.StartupProbe == nil {
-			e.add(RuleProbesStartup, w.c.Name, w.path("startupProbe"), fmt.Sprintf(
-				"container %q has no startupProbe; add %s so a slow start is not killed by the livenessProbe",
-				w.c.Name, w.path("startupProbe")))
+		if get(w.c) != nil {
+			return
 		}
+		path := w.path(fieldName)
+		e.add(rule, w.c.Name, path, fmt.Sprintf("container %q has no %s; add %s %s", w.c.Name, fieldName, path, why))
 	})
 }
 
