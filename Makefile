@@ -68,6 +68,21 @@ envtest: ## Build kube-apiserver, etcd, kubectl and kube-controller-manager from
 test: manifests generate fmt vet ## Run unit tests and the envtest suite against a real kube-apiserver.
 	KUBEBUILDER_ASSETS="$$(hack/envtest.sh)" go test $(GOTEST_FLAGS) ./... -coverprofile cover.out
 
+# E2E_FLAGS adds go test flags, e.g. E2E_FLAGS='-ginkgo.focus=Faults'.
+E2E_FLAGS ?=
+
+.PHONY: test-e2e
+test-e2e: ## Run the kubectl end-to-end suite against the 'make up' cluster (started if needed), or the cluster in E2E_KUBECONFIG.
+	@if [ -z "$$E2E_KUBECONFIG" ]; then go run ./hack/localcluster up; fi
+	go test -tags e2e ./test/e2e -count=1 -timeout 30m -v -ginkgo.v $(E2E_FLAGS)
+
+.PHONY: test-e2e-kind
+test-e2e-kind: docker-build ## Build the image, load it into a kind cluster, deploy and run the e2e suite there (needs Docker and kind; not possible on CI machines without a Docker engine).
+	kind load docker-image $(IMG)
+	$(MAKE) deploy IMG=$(IMG)
+	kubectl -n prodready-system rollout status deployment/prodready-controller-manager --timeout=180s
+	E2E_KUBECONFIG="$${KUBECONFIG:-$$HOME/.kube/config}" $(MAKE) test-e2e
+
 .PHONY: fuzz
 fuzz: ## Fuzz the rule engine for FUZZTIME (default 30s).
 	go test ./internal/readiness -run '^$$' -fuzz FuzzEvaluate -fuzztime $${FUZZTIME:-30s}
@@ -104,6 +119,20 @@ deploy: manifests kustomize ## Deploy the operator to the cluster of the current
 .PHONY: undeploy
 undeploy: kustomize ## Remove the operator from the cluster of the current kubeconfig.
 	$(KUSTOMIZE) build config/default | kubectl delete --ignore-not-found -f -
+
+##@ Local cluster
+
+.PHONY: up
+up: ## Start a local control plane and the operator on 127.0.0.1 (state in .state/); prints the KUBECONFIG to export.
+	go run ./hack/localcluster up
+
+.PHONY: down
+down: ## Stop every process 'make up' started and remove its etcd data and certificates (logs are kept).
+	go run ./hack/localcluster down
+
+.PHONY: status
+status: ## Show whether each process of the local cluster runs, with its pid, ports and log.
+	go run ./hack/localcluster status
 
 ##@ Tools
 

@@ -64,6 +64,7 @@ func main() {
 		shutdownTimeout            time.Duration
 		enableWebhooks             bool
 		webhookPort                int
+		webhookHost                string
 		certOpts                   prodreadywebhook.CertOptions
 	)
 	flag.StringVar(&metricsAddr, "metrics-bind-address", ":8443",
@@ -81,6 +82,7 @@ func main() {
 		"How long to wait for running reconciles and requests to finish on shutdown.")
 	flag.BoolVar(&enableWebhooks, "enable-webhooks", true, "Serve the validating admission webhooks.")
 	flag.IntVar(&webhookPort, "webhook-port", 9443, "Port the admission webhook server listens on.")
+	flag.StringVar(&webhookHost, "webhook-host", "", "Address the admission webhook server listens on; empty means every interface.")
 	flag.StringVar(&certOpts.Dir, "webhook-cert-dir", "/tmp/k8s-webhook-server/serving-certs",
 		"Directory holding the webhook serving certificate (tls.crt, tls.key).")
 	flag.BoolVar(&certOpts.Rotate, "cert-rotation", true,
@@ -121,7 +123,7 @@ func main() {
 		GracefulShutdownTimeout:       &shutdownTimeout,
 		Cache:                         controller.CacheOptions(),
 		WebhookServer: webhook.NewServer(webhook.Options{
-			Port: webhookPort, CertDir: certOpts.Dir, TLSOpts: tlsOpts,
+			Host: webhookHost, Port: webhookPort, CertDir: certOpts.Dir, TLSOpts: tlsOpts,
 		}),
 	})
 	if err != nil {

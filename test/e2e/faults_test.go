@@ -1,0 +1,304 @@
+//go:build e2e
+
+/*
+Copyright 2026 The prodready Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+)
+
+// The fault specs need the processes of `make up`; they are skipped against
+// another cluster.
+var _ = Describe("Faults", Ordered, Serial, func() {
+	BeforeAll(func() {
+		if local == nil {
+			Skip("fault specs need the local control plane of 'make up'")
+		}
+	})
+
+	It("converges to the truth after the operator is SIGKILLed while Deployments change", func() {
+		ns := newNamespace("e2e-kill")
+		Expect(apply(policyYAML(ns, "audit", "Audit")).err).NotTo(HaveOccurred())
+		for i := range 2 {
+			Expect(apply(deploymentYAML(ns, fmt.Sprintf("d%d", i), true)).err).NotTo(HaveOccurred())
+		}
+		killManager()
+		for i := 2; i < 5; i++ {
+			Expect(apply(deploymentYAML(ns, fmt.Sprintf("d%d", i), true)).err).NotTo(HaveOccurred())
+		}
+		for i := 5; i < 8; i++ {
+			Expect(apply(deploymentYAML(ns, fmt.Sprintf("d%d", i), false)).err).NotTo(HaveOccurred())
+		}
+		Expect(apply(deploymentYAML(ns, "d0", false)).err).NotTo(HaveOccurred(), "fix one while the operator is down")
+		restart("manager")
+		Eventually(func() string { return summary(ns, "audit") }).WithTimeout(timeout).WithPolling(interval).Should(Equal("8/4/False"))
+	})
+
+	It("admits while the operator is down (failurePolicy Ignore) and flags the Deployment once it is back", func() {
+		ns := newNamespace("e2e-down")
+		Expect(apply(policyYAML(ns, "strict", "Enforce")).err).NotTo(HaveOccurred())
+		Eventually(func() error { return apply(deploymentYAML(ns, "probe", true), "--dry-run=server").err }).
+			WithTimeout(timeout).WithPolling(interval).Should(HaveOccurred(), "the webhook enforces before the fault")
+
+		killManager()
+		r := apply(deploymentYAML(ns, "web", true))
+		Expect(r.err).NotTo(HaveOccurred(), "fail open: %s", r)
+		restart("manager")
+		Eventually(func() string { return summary(ns, "strict") }).WithTimeout(timeout).WithPolling(interval).Should(Equal("1/1/False"))
+	})
+
+	It("hands reconciliation to the other replica when the leader dies, while both serve admission", func() {
+		primary := managerEndpoints(readCluster().ManagerArgs)
+		second, stop := startSecondManager(primary)
+		DeferCleanup(stop)
+
+		By("both replicas answer admission requests")
+		for _, ep := range []endpoints{primary, second} {
+			Eventually(func() error { return admits(ep.webhookPort) }).WithTimeout(timeout).WithPolling(interval).Should(Succeed(), "webhook on %d", ep.webhookPort)
+		}
+
+		By("finding the leader from the leader-election metric")
+		var leader, follower endpoints
+		Eventually(func() bool {
+			switch {
+			case isLeader(primary.metricsAddr):
+				leader, follower = primary, second
+			case isLeader(second.metricsAddr):
+				leader, follower = second, primary
+			default:
+				return false
+			}
+			return true
+		}).WithTimeout(timeout).WithPolling(interval).Should(BeTrue())
+
+		ns := newNamespace("e2e-leader")
+		Expect(apply(policyYAML(ns, "audit", "Audit")).err).NotTo(HaveOccurred())
+		Expect(apply(deploymentYAML(ns, "web", true)).err).NotTo(HaveOccurred())
+		Eventually(func() string { return summary(ns, "audit") }).WithTimeout(timeout).WithPolling(interval).Should(Equal("1/1/False"))
+
+		By("killing the leader")
+		if leader == primary {
+			killManager()
+			DeferCleanup(func() { restart("manager") })
+		} else {
+			stop()
+		}
+		Eventually(func() bool { return isLeader(follower.metricsAddr) }).WithTimeout(90 * time.Second).WithPolling(time.Second).Should(BeTrue())
+		Expect(apply(deploymentYAML(ns, "web", false)).err).NotTo(HaveOccurred())
+		Eventually(func() string { return summary(ns, "audit") }).WithTimeout(timeout).WithPolling(interval).Should(Equal("1/0/True"))
+		Expect(admits(follower.webhookPort)).To(Succeed())
+	})
+
+	It("reconnects to a restarted kube-apiserver without restarting itself", func() {
+		pid := componentPID("manager")
+		ns := newNamespace("e2e-apiserver")
+		Expect(apply(policyYAML(ns, "audit", "Audit")).err).NotTo(HaveOccurred())
+		Expect(apply(deploymentYAML(ns, "web", false)).err).NotTo(HaveOccurred())
+		Eventually(func() string { return summary(ns, "audit") }).WithTimeout(timeout).WithPolling(interval).Should(Equal("1/0/True"))
+
+		restart("kube-apiserver")
+		Expect(apply(deploymentYAML(ns, "web", true)).err).NotTo(HaveOccurred())
+		Eventually(func() string { return summary(ns, "audit") }).WithTimeout(90 * time.Second).WithPolling(interval).Should(Equal("1/1/False"))
+		Expect(componentPID("manager")).To(Equal(pid), "the operator was not restarted")
+		Expect(processAlive(pid)).To(BeTrue())
+	})
+})
+
+// componentPID reads a component's current PID from .state/cluster.json.
+func componentPID(name string) int {
+	for _, c := range readCluster().Components {
+		if c.Name == name {
+			return c.PID
+		}
+	}
+	Fail("no component " + name + " in .state/cluster.json")
+	return 0
+}
+
+func processAlive(pid int) bool { return syscall.Kill(pid, 0) == nil }
+
+// killManager SIGKILLs the operator of `make up` and waits until it is gone.
+func killManager() {
+	pid := componentPID("manager")
+	Expect(syscall.Kill(pid, syscall.SIGKILL)).To(Succeed())
+	Eventually(func() bool { return processAlive(pid) && !isZombie(pid) }).WithTimeout(10 * time.Second).Should(BeFalse())
+}
+
+func isZombie(pid int) bool {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	return err == nil && strings.Contains(string(b), ") Z ")
+}
+
+// restart restarts a component of `make up` with the same arguments.
+func restart(name string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "go", "run", "./hack/localcluster", "restart", name)
+	cmd.Dir = root
+	out, err := cmd.CombinedOutput()
+	ExpectWithOffset(1, err).NotTo(HaveOccurred(), "restarting %s:\n%s", name, out)
+}
+
+// endpoints are where one operator process listens.
+type endpoints struct {
+	webhookPort int
+	metricsAddr string
+	probeAddr   string
+}
+
+func argValue(args []string, flag string) string {
+	for i, a := range args {
+		if v, ok := strings.CutPrefix(a, flag+"="); ok {
+			return v
+		}
+		if a == flag && i+1 < len(args) {
+			return args[i+1]
+		}
+	}
+	return ""
+}
+
+func managerEndpoints(args []string) endpoints {
+	port, err := strconv.Atoi(argValue(args, "--webhook-port"))
+	Expect(err).NotTo(HaveOccurred(), "manager args %v", args)
+	ep := endpoints{webhookPort: port, metricsAddr: argValue(args, "--metrics-bind-address"), probeAddr: argValue(args, "--health-probe-bind-address")}
+	Expect(ep.metricsAddr).NotTo(BeEmpty())
+	Expect(ep.probeAddr).NotTo(BeEmpty())
+	return ep
+}
+
+// startSecondManager runs another operator process with the same
+// configuration on other ports, and returns a stop function.
+func startSecondManager(primary endpoints) (endpoints, func()) {
+	c := readCluster()
+	second := endpoints{webhookPort: primary.webhookPort + 1000, metricsAddr: "127.0.0.1:28080", probeAddr: "127.0.0.1:28081"}
+	var args []string
+	for i := 0; i < len(c.ManagerArgs); i++ {
+		a := c.ManagerArgs[i]
+		name, _, hasValue := strings.Cut(a, "=")
+		switch name {
+		case "--webhook-port", "--metrics-bind-address", "--health-probe-bind-address":
+			if !hasValue {
+				i++ // skip the separate value
+			}
+			continue
+		}
+		args = append(args, a)
+	}
+	args = append(args, fmt.Sprintf("--webhook-port=%d", second.webhookPort),
+		"--metrics-bind-address="+second.metricsAddr, "--health-probe-bind-address="+second.probeAddr)
+	logPath := filepath.Join(root, ".state", "logs", "manager-e2e-second.log")
+	logFile, err := os.Create(logPath)
+	Expect(err).NotTo(HaveOccurred())
+	cmd := exec.Command(c.ManagerBinary, args...)
+	cmd.Dir = root
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	Expect(cmd.Start()).To(Succeed())
+	GinkgoWriter.Printf("second operator pid %d, log %s\n", cmd.Process.Pid, logPath)
+	exited := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(exited); _ = logFile.Close() }()
+	stop := func() {
+		select {
+		case <-exited:
+			return
+		default:
+		}
+		_ = cmd.Process.Signal(syscall.SIGKILL)
+		<-exited
+	}
+	Eventually(func() int { return httpStatus("http://" + second.probeAddr + "/readyz") }).
+		WithTimeout(timeout).WithPolling(interval).Should(Equal(http.StatusOK), "second operator ready (log %s)", logPath)
+	return second, stop
+}
+
+func httpStatus(url string) int {
+	resp, err := (&http.Client{Timeout: 2 * time.Second}).Get(url)
+	if err != nil {
+		return 0
+	}
+	defer func() { _ = resp.Body.Close() }()
+	_, _ = io.Copy(io.Discard, resp.Body)
+	return resp.StatusCode
+}
+
+// isLeader reads controller-runtime's leader election metric.
+func isLeader(metricsAddr string) bool {
+	resp, err := (&http.Client{Timeout: 2 * time.Second}).Get("http://" + metricsAddr + "/metrics")
+	if err != nil {
+		return false
+	}
+	defer func() { _ = resp.Body.Close() }()
+	b, _ := io.ReadAll(resp.Body)
+	return strings.Contains(string(b), `leader_election_master_status{name="prodready-leader.prodready.io"} 1`)
+}
+
+// admits posts an AdmissionReview for a compliant Deployment in a namespace
+// without policies straight to one replica's webhook and expects allowed.
+func admits(port int) error {
+	review := map[string]any{
+		"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview",
+		"request": map[string]any{
+			"uid": "e2e", "operation": "CREATE", "namespace": "default", "name": "probe",
+			"kind":     map[string]string{"group": "apps", "version": "v1", "kind": "Deployment"},
+			"resource": map[string]string{"group": "apps", "version": "v1", "resource": "deployments"},
+			"object": map[string]any{
+				"apiVersion": "apps/v1", "kind": "Deployment",
+				"metadata": map[string]any{"name": "probe", "namespace": "default"},
+				"spec":     map[string]any{"template": map[string]any{"spec": map[string]any{"containers": []any{map[string]any{"name": "a", "image": "x"}}}}},
+			},
+		},
+	}
+	body, _ := json.Marshal(review)
+	client := &http.Client{Timeout: 3 * time.Second, Transport: &http.Transport{
+		TLSClientConfig: &tls.Config{InsecureSkipVerify: true}, //nolint:gosec // loopback probe of a self-signed test server
+	}}
+	resp, err := client.Post(fmt.Sprintf("https://127.0.0.1:%d/validate-apps-v1-deployment", port), "application/json", bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	defer func() { _ = resp.Body.Close() }()
+	var out struct {
+		Response struct {
+			Allowed bool `json:"allowed"`
+		} `json:"response"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
+		return fmt.Errorf("decoding the AdmissionReview answer: %w", err)
+	}
+	if !out.Response.Allowed {
+		return fmt.Errorf("not allowed")
+	}
+	return nil
+}
