@@ -37,6 +37,11 @@ var (
 		Help: "Deployments a policy selects.",
 	}, []string{"policy"})
 
+	statusWrites = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "prodready_policy_status_writes_total",
+		Help: "Status patches written, per policy kind; a reconcile whose outcome did not change writes none.",
+	}, []string{"kind"})
+
 	policyEvaluation = prometheus.NewHistogramVec(prometheus.HistogramOpts{
 		Name:    "prodready_policy_evaluation_seconds",
 		Help:    "Time to gather and evaluate every Deployment one policy selects, per reconcile.",
@@ -45,7 +50,7 @@ var (
 )
 
 func init() {
-	metrics.Registry.MustRegister(policyViolations, policyMatched, policyEvaluation)
+	metrics.Registry.MustRegister(policyViolations, policyMatched, policyEvaluation, statusWrites)
 }
 
 // violationKey is one series of prodready_policy_violations.
@@ -62,12 +67,15 @@ func newPolicyMetrics() *policyMetrics {
 	return &policyMetrics{last: map[gather.PolicyKey]map[violationKey]struct{}{}}
 }
 
-func (m *policyMetrics) observe(key gather.PolicyKey, o *outcome, took time.Duration) {
-	kind := "ReadinessPolicy"
+func kindOf(key gather.PolicyKey) string {
 	if key.Cluster {
-		kind = "ClusterReadinessPolicy"
+		return "ClusterReadinessPolicy"
 	}
-	policyEvaluation.WithLabelValues(kind).Observe(took.Seconds())
+	return "ReadinessPolicy"
+}
+
+func (m *policyMetrics) observe(key gather.PolicyKey, o *outcome, took time.Duration) {
+	policyEvaluation.WithLabelValues(kindOf(key)).Observe(took.Seconds())
 	name := key.String()
 	policyMatched.WithLabelValues(name).Set(float64(o.summary.Matched))
 

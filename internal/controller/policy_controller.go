@@ -219,6 +219,7 @@ func (r *PolicyReconciler) patchStatus(ctx context.Context, obj client.Object, b
 		}
 		return fmt.Errorf("patching status: %w", err)
 	}
+	statusWrites.WithLabelValues(kindOf(gather.PolicyKey{Cluster: r.Cluster})).Inc()
 	ctrl.LoggerFrom(ctx).V(1).Info("Status patched")
 	return nil
 }
