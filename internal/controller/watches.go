@@ -18,6 +18,7 @@ package controller
 
 import (
 	"context"
+	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
@@ -25,6 +26,7 @@ import (
 	policyv1 "k8s.io/api/policy/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/util/workqueue"
 	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
@@ -59,17 +61,50 @@ func (r *PolicyReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	b := ctrl.NewControllerManagedBy(mgr).
 		Named(name).
 		For(obj, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
-		Watches(&appsv1.Deployment{}, handler.EnqueueRequestsFromMapFunc(r.mapDeployment),
+		Watches(&appsv1.Deployment{}, coalescing(r.mapDeployment),
 			builder.WithPredicates(predicate.Or(predicate.GenerationChangedPredicate{}, predicate.LabelChangedPredicate{}))).
-		Watches(&policyv1.PodDisruptionBudget{}, handler.EnqueueRequestsFromMapFunc(r.mapPodDisruptionBudget),
+		Watches(&policyv1.PodDisruptionBudget{}, coalescing(r.mapPodDisruptionBudget),
 			builder.WithPredicates(predicate.GenerationChangedPredicate{})).
-		Watches(&autoscalingv2.HorizontalPodAutoscaler{}, handler.EnqueueRequestsFromMapFunc(r.mapHorizontalPodAutoscaler),
+		Watches(&autoscalingv2.HorizontalPodAutoscaler{}, coalescing(r.mapHorizontalPodAutoscaler),
 			builder.WithPredicates(hpaScalingChanged()))
 	if r.Cluster {
-		b = b.Watches(&corev1.Namespace{}, handler.EnqueueRequestsFromMapFunc(r.mapNamespace),
+		b = b.Watches(&corev1.Namespace{}, coalescing(r.mapNamespace),
 			builder.WithPredicates(predicate.LabelChangedPredicate{}))
 	}
 	return b.Complete(r)
+}
+
+// coalesceWindow is how long an evaluation triggered by a Deployment, PDB,
+// HPA or Namespace event waits. Events for the same policy within the window
+// collapse into one evaluation and at most one status write, so a rollout or
+// a kubectl apply -f dir/ touching many Deployments costs one patch per
+// policy, not one per Deployment.
+const coalesceWindow = 100 * time.Millisecond
+
+// coalescing enqueues the policies a map function returns after
+// coalesceWindow; the queue keeps one entry per policy, due at the earliest
+// time asked for.
+func coalescing(fn handler.MapFunc) handler.EventHandler {
+	add := func(ctx context.Context, obj client.Object, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
+		for _, req := range fn(ctx, obj) {
+			q.AddAfter(req, coalesceWindow)
+		}
+	}
+	return handler.Funcs{
+		CreateFunc: func(ctx context.Context, e event.CreateEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
+			add(ctx, e.Object, q)
+		},
+		UpdateFunc: func(ctx context.Context, e event.UpdateEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
+			add(ctx, e.ObjectOld, q) // a policy that stops selecting the old labels
+			add(ctx, e.ObjectNew, q)
+		},
+		DeleteFunc: func(ctx context.Context, e event.DeleteEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
+			add(ctx, e.Object, q)
+		},
+		GenericFunc: func(ctx context.Context, e event.GenericEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
+			add(ctx, e.Object, q)
+		},
+	}
 }
 
 // hpaScalingChanged passes HPA creates and deletes, and updates that change
