@@ -134,6 +134,12 @@ down: ## Stop every process 'make up' started and remove its etcd data and certi
 status: ## Show whether each process of the local cluster runs, with its pid, ports and log.
 	go run ./hack/localcluster status
 
+##@ Performance
+
+.PHONY: bench
+bench: ## Run the benchmarks and print the results table (JSON in _out/bench/)
+	go run ./hack/bench
+
 ##@ Tools
 
 $(LOCALBIN):

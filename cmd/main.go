@@ -65,6 +65,7 @@ func main() {
 		enableWebhooks             bool
 		webhookPort                int
 		webhookHost                string
+		pprofAddr                  string
 		certOpts                   prodreadywebhook.CertOptions
 	)
 	flag.StringVar(&metricsAddr, "metrics-bind-address", ":8443",
@@ -80,6 +81,8 @@ func main() {
 		"Allow HTTP/2 on the metrics server; off by default because of the HTTP/2 rapid reset CVEs.")
 	flag.DurationVar(&shutdownTimeout, "graceful-shutdown-timeout", 25*time.Second,
 		"How long to wait for running reconciles and requests to finish on shutdown.")
+	flag.StringVar(&pprofAddr, "pprof-bind-address", "0",
+		"Address to serve Go's /debug/pprof profiles on, e.g. 127.0.0.1:8082; 0 disables it. Keep it on loopback.")
 	flag.BoolVar(&enableWebhooks, "enable-webhooks", true, "Serve the validating admission webhooks.")
 	flag.IntVar(&webhookPort, "webhook-port", 9443, "Port the admission webhook server listens on.")
 	flag.StringVar(&webhookHost, "webhook-host", "", "Address the admission webhook server listens on; empty means every interface.")
@@ -116,6 +119,7 @@ func main() {
 		Scheme:                        scheme,
 		Metrics:                       metricsOpts,
 		HealthProbeBindAddress:        probeAddr,
+		PprofBindAddress:              pprofAddr,
 		LeaderElection:                leaderElect,
 		LeaderElectionID:              "prodready-leader.prodready.io",
 		LeaderElectionNamespace:       leaderElectionNamespace,

@@ -68,6 +68,7 @@ func newState(l layout, binDir string, p ports) *clusterState {
 			"--metrics-bind-address", loop(p.Metrics),
 			"--metrics-secure=false",
 			"--health-probe-bind-address", loop(p.Probe),
+			"--pprof-bind-address", loop(p.Pprof),
 		},
 	}
 	st.Components = []component{{

@@ -96,6 +96,7 @@ type ports struct {
 	Webhook   int `json:"webhook"`
 	Metrics   int `json:"metrics"`
 	Probe     int `json:"probe"`
+	Pprof     int `json:"pprof"`
 }
 
 func portsFromEnv() (ports, error) {
@@ -120,8 +121,9 @@ func portsFromEnv() (ports, error) {
 	p.Webhook = get("PRODREADY_WEBHOOK_PORT", 19443)
 	p.Metrics = get("PRODREADY_METRICS_PORT", 18080)
 	p.Probe = get("PRODREADY_PROBE_PORT", 18081)
+	p.Pprof = get("PRODREADY_PPROF_PORT", 18082)
 	seen := map[int]bool{}
-	for _, n := range []int{p.Etcd, p.EtcdPeer, p.APIServer, p.KCM, p.Webhook, p.Metrics, p.Probe} {
+	for _, n := range []int{p.Etcd, p.EtcdPeer, p.APIServer, p.KCM, p.Webhook, p.Metrics, p.Probe, p.Pprof} {
 		if seen[n] {
 			errs = append(errs, fmt.Errorf("port %d is configured twice (etcd also uses PRODREADY_ETCD_PORT+1 as its peer port)", n))
 		}
