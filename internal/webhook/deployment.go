@@ -25,6 +25,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/go-logr/logr"
 	admissionv1 "k8s.io/api/admission/v1"
 	appsv1 "k8s.io/api/apps/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
@@ -94,11 +95,14 @@ func (v *DeploymentValidator) ValidateDelete(context.Context, *appsv1.Deployment
 
 func (v *DeploymentValidator) validate(ctx context.Context, op admissionv1.Operation, oldD, d *appsv1.Deployment) (admission.Warnings, error) {
 	start := time.Now()
-	log := ctrl.LoggerFrom(ctx).WithValues("deployment", klog.KObj(d), "operation", op)
+	// Built only when something is logged: most requests log nothing.
+	log := func() logr.Logger {
+		return ctrl.LoggerFrom(ctx).WithValues("deployment", klog.KObj(d), "operation", op)
+	}
 	candidates, err := gather.PoliciesInScope(ctx, v.Reader, v.Compiler, d.Namespace, gather.All)
 	if err != nil {
 		// Fail open: the controller's audit catches what slips through.
-		log.Error(err, "Could not read policies; admitting")
+		log().Error(err, "Could not read policies; admitting")
 		return admission.Warnings{"prodready could not evaluate this Deployment (" + err.Error() + "); it was admitted and will be audited"}, nil
 	}
 	objs := &gather.NamespaceObjects{}
@@ -113,7 +117,7 @@ func (v *DeploymentValidator) validate(ctx context.Context, op admissionv1.Opera
 		if !objsLoaded && c.Compiled.UsesClusterObjects() {
 			objsLoaded = true
 			if objs, err = gather.ListNamespaceObjects(ctx, v.Reader, d.Namespace); err != nil {
-				log.Error(err, "Could not read PodDisruptionBudgets or HorizontalPodAutoscalers; admitting")
+				log().Error(err, "Could not read PodDisruptionBudgets or HorizontalPodAutoscalers; admitting")
 				return admission.Warnings{"prodready could not evaluate this Deployment (" + err.Error() + "); it was admitted and will be audited"}, nil
 			}
 		}
@@ -131,11 +135,11 @@ func (v *DeploymentValidator) validate(ctx context.Context, op admissionv1.Opera
 	}
 	observe(op, vd.decisions, time.Since(start))
 	if len(vd.denials) > 0 {
-		log.Info("Denied a Deployment that violates an enforced policy", "policies", keys(vd.decisions, decisionDenied), "rules", vd.rules)
+		log().Info("Denied a Deployment that violates an enforced policy", "policies", keys(vd.decisions, decisionDenied), "rules", vd.rules)
 		return vd.warnings, apierrors.NewInvalid(appsv1.SchemeGroupVersion.WithKind("Deployment").GroupKind(), d.Name, vd.denials)
 	}
 	if len(vd.warnings) > 0 {
-		log.Info("Admitted a Deployment with warnings", "policies", keys(vd.decisions, decisionWarned), "rules", vd.rules)
+		log().Info("Admitted a Deployment with warnings", "policies", keys(vd.decisions, decisionWarned), "rules", vd.rules)
 	}
 	return vd.warnings, nil
 }
