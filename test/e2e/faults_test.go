@@ -208,7 +208,7 @@ func startSecondManager(primary endpoints) (endpoints, func()) {
 		a := c.ManagerArgs[i]
 		name, _, hasValue := strings.Cut(a, "=")
 		switch name {
-		case "--webhook-port", "--metrics-bind-address", "--health-probe-bind-address":
+		case "--webhook-port", "--metrics-bind-address", "--health-probe-bind-address", "--pprof-bind-address":
 			if !hasValue {
 				i++ // skip the separate value
 			}
@@ -217,7 +217,8 @@ func startSecondManager(primary endpoints) (endpoints, func()) {
 		args = append(args, a)
 	}
 	args = append(args, fmt.Sprintf("--webhook-port=%d", second.webhookPort),
-		"--metrics-bind-address="+second.metricsAddr, "--health-probe-bind-address="+second.probeAddr)
+		"--metrics-bind-address="+second.metricsAddr, "--health-probe-bind-address="+second.probeAddr,
+		"--pprof-bind-address=0") // every listener must differ from the first process's
 	logPath := filepath.Join(root, ".state", "logs", "manager-e2e-second.log")
 	logFile, err := os.Create(logPath)
 	Expect(err).NotTo(HaveOccurred())
