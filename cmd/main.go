@@ -21,7 +21,6 @@ package main
 import (
 	"crypto/tls"
 	"flag"
-	"fmt"
 	"os"
 	"time"
 
@@ -163,11 +162,8 @@ func main() {
 		[]string{"readinesspolicies", "clusterreadinesspolicies"},
 		"kubectl apply --server-side -k config/crd (or make install)",
 		func() error {
-			for _, cluster := range []bool{false, true} {
-				r := &controller.PolicyReconciler{Client: mgr.GetClient(), Cluster: cluster, Compiler: compiler, Recorder: recorder}
-				if err := r.SetupWithManager(mgr); err != nil {
-					return fmt.Errorf("creating the controller (cluster=%v): %w", cluster, err)
-				}
+			if err := controller.SetupWithManager(mgr, compiler, recorder); err != nil {
+				return err
 			}
 			if starter != nil {
 				return mgr.Add(starter)

@@ -83,10 +83,7 @@ var _ = BeforeSuite(func() {
 	Expect(err).NotTo(HaveOccurred())
 	compiler := gather.NewCompiler()
 	recorder := mgr.GetEventRecorder("prodready")
-	for _, cluster := range []bool{false, true} {
-		r := &PolicyReconciler{Client: mgr.GetClient(), Cluster: cluster, Compiler: compiler, Recorder: recorder}
-		Expect(r.SetupWithManager(mgr)).To(Succeed())
-	}
+	Expect(SetupWithManager(mgr, compiler, recorder)).To(Succeed())
 	go func() {
 		defer GinkgoRecover()
 		Expect(mgr.Start(ctx)).To(Succeed())

@@ -18,6 +18,7 @@ package controller
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -26,6 +27,7 @@ import (
 	policyv1 "k8s.io/api/policy/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/tools/events"
 	"k8s.io/client-go/util/workqueue"
 	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -39,6 +41,18 @@ import (
 	prodreadyv1alpha1 "github.com/prodready/prodready/api/v1alpha1"
 	"github.com/prodready/prodready/internal/gather"
 )
+
+// SetupWithManager registers the reconcilers of both policy kinds, sharing
+// one compiler (also shared with the webhook) and one Event recorder.
+func SetupWithManager(mgr ctrl.Manager, compiler *gather.Compiler, recorder events.EventRecorder) error {
+	for _, cluster := range []bool{false, true} {
+		r := &PolicyReconciler{Client: mgr.GetClient(), Cluster: cluster, Compiler: compiler, Recorder: recorder}
+		if err := r.SetupWithManager(mgr); err != nil {
+			return fmt.Errorf("creating the controller (cluster=%v): %w", cluster, err)
+		}
+	}
+	return nil
+}
 
 // SetupWithManager registers the reconciler. Besides its own policies it
 // watches Deployments, PodDisruptionBudgets, HorizontalPodAutoscalers and (for

@@ -45,8 +45,6 @@ const (
 type Candidate struct {
 	Key      PolicyKey
 	Compiled *readiness.Policy
-	// Object is the policy as read; shared with the cache, never modify it.
-	Object prodreadyv1alpha1.Policy
 }
 
 // PoliciesInScope returns the valid policies of the scope that apply to
@@ -64,7 +62,7 @@ func PoliciesInScope(ctx context.Context, r client.Reader, c *Compiler, namespac
 		for i := range list.Items {
 			p := &list.Items[i]
 			if compiled, err := c.Compile(p); err == nil {
-				out = append(out, Candidate{Key: KeyOf(p), Compiled: compiled, Object: p})
+				out = append(out, Candidate{Key: KeyOf(p), Compiled: compiled})
 			}
 		}
 	}
@@ -96,7 +94,7 @@ func PoliciesInScope(ctx context.Context, r client.Reader, c *Compiler, namespac
 				continue
 			}
 		}
-		out = append(out, Candidate{Key: KeyOf(p), Compiled: compiled, Object: p})
+		out = append(out, Candidate{Key: KeyOf(p), Compiled: compiled})
 	}
 	return out, nil
 }

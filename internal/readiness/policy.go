@@ -17,7 +17,6 @@ limitations under the License.
 package readiness
 
 import (
-	"fmt"
 	"regexp"
 	"slices"
 	"strings"
@@ -326,9 +325,4 @@ func coveringExemption(active []*exemption, f *Finding) *exemption {
 		}
 	}
 	return nil
-}
-
-// String describes the compiled policy for debugging.
-func (p *Policy) String() string {
-	return fmt.Sprintf("Policy{enforcement=%s, checks=%d, exemptions=%d}", p.enforcement, len(p.checks), len(p.exemptions))
 }

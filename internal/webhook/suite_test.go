@@ -120,10 +120,7 @@ var _ = BeforeSuite(func() {
 	Expect(err).NotTo(HaveOccurred())
 	compiler := gather.NewCompiler()
 	recorder := mgr.GetEventRecorder("prodready")
-	for _, cluster := range []bool{false, true} {
-		r := &controller.PolicyReconciler{Client: mgr.GetClient(), Cluster: cluster, Compiler: compiler, Recorder: recorder}
-		Expect(r.SetupWithManager(mgr)).To(Succeed())
-	}
+	Expect(controller.SetupWithManager(mgr, compiler, recorder)).To(Succeed())
 	Expect(SetupWithManager(mgr, compiler, nil)).To(Succeed())
 	go func() {
 		defer GinkgoRecover()
