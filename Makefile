@@ -11,7 +11,10 @@ KUSTOMIZE_VERSION ?= v5.8.2
 SHELL = /usr/bin/env bash -o pipefail
 .SHELLFLAGS = -ec
 
-LOCALBIN ?= $(shell pwd)/bin
+# Tools are cached outside the repository (like the envtest binaries of
+# hack/envtest.sh), so that clones and worktrees share one build.
+PRODREADY_CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/prodready
+LOCALBIN ?= $(PRODREADY_CACHE)/bin
 CONTROLLER_GEN ?= $(LOCALBIN)/controller-gen-$(CONTROLLER_TOOLS_VERSION)
 GOLANGCI_LINT ?= $(LOCALBIN)/golangci-lint-$(GOLANGCI_LINT_VERSION)
 KUSTOMIZE ?= $(LOCALBIN)/kustomize-$(KUSTOMIZE_VERSION)
@@ -167,8 +170,8 @@ define go-install-tool
 @[ -f "$(1)" ] || { \
 set -e; \
 echo "Installing $(2)@$(3)"; \
-rm -f "$(1)"; \
-GOBIN="$(LOCALBIN)" go install "$(2)@$(3)"; \
-mv "$(LOCALBIN)/$(4)" "$(1)"; \
+tmp=$$(mktemp -d "$(LOCALBIN)/.install.XXXXXX"); \
+GOBIN="$$tmp" go install "$(2)@$(3)"; \
+mv "$$tmp/$(4)" "$(1)"; rm -rf "$$tmp"; \
 }
 endef
