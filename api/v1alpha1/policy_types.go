@@ -18,6 +18,7 @@ package v1alpha1
 
 import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
 )
 
 // Enforcement says what the admission webhook does with a violation.
@@ -44,6 +45,22 @@ const (
 	RequirementRequired Requirement = "Required"
 	// RequirementIgnore means the probe is not checked.
 	RequirementIgnore Requirement = "Ignore"
+)
+
+// SpreadRequirement says how strictly replicas must be spread over a
+// topology domain.
+// +kubebuilder:validation:Enum=Preferred;Required
+type SpreadRequirement string
+
+const (
+	// SpreadPreferred accepts a preferred (soft) pod anti-affinity term or a
+	// topologySpreadConstraint with whenUnsatisfiable: ScheduleAnyway, as
+	// well as the required kinds.
+	SpreadPreferred SpreadRequirement = "Preferred"
+	// SpreadRequired accepts only requiredDuringSchedulingIgnoredDuringExecution
+	// pod anti-affinity or a topologySpreadConstraint with
+	// whenUnsatisfiable: DoNotSchedule.
+	SpreadRequired SpreadRequirement = "Required"
 )
 
 // ResourceName names a container resource that a rule checks.
@@ -105,6 +122,28 @@ type Rules struct {
 	// scrape annotations.
 	// +optional
 	Metrics *MetricsRules `json:"metrics,omitempty"`
+
+	// rollout checks how a rolling update takes pods down and whether a
+	// rollback has a revision to go back to.
+	// +optional
+	Rollout *RolloutRules `json:"rollout,omitempty"`
+
+	// spread requires replicas to be spread over nodes and zones.
+	// +optional
+	Spread *SpreadRules `json:"spread,omitempty"`
+
+	// shutdown checks that containers get time to shut down gracefully.
+	// +optional
+	Shutdown *ShutdownRules `json:"shutdown,omitempty"`
+
+	// images requires container images to be pinned to an immutable tag or
+	// a digest.
+	// +optional
+	Images *ImageRules `json:"images,omitempty"`
+
+	// priority sets a floor on the pods' scheduling priority.
+	// +optional
+	Priority *PriorityRules `json:"priority,omitempty"`
 }
 
 // ProbeRules checks container probes. Rules apply to every container in
@@ -194,6 +233,133 @@ type MetricsRules struct {
 	Annotations []AnnotationRequirement `json:"annotations,omitempty"`
 }
 
+// RolloutRules checks the Deployment's update strategy and revision history.
+// Setting rollout turns on both of its rules, each with its default when
+// its field is absent.
+type RolloutRules struct {
+	// maxUnavailable is the most replicas a rollout may take down at once,
+	// as a count or a percentage of the effective replica count R (the
+	// HorizontalPodAutoscaler's minReplicas when one targets the Deployment,
+	// else spec.replicas), rounded down (rule rollout.maxUnavailable). When
+	// absent it is R-1: never all at once. The Deployment's own
+	// maxUnavailable (rounded down) and maxSurge (rounded up) are resolved
+	// against R as the Deployment controller resolves them, including "both
+	// zero means maxUnavailable 1". The Recreate strategy fails when R is at
+	// least 2; Deployments with R of 1 or less are not checked, since a
+	// single replica with a ReadWriteOnce volume needs Recreate.
+	// +kubebuilder:validation:XIntOrString
+	// +kubebuilder:validation:Pattern=`^[0-9]{1,3}%$`
+	// +optional
+	MaxUnavailable *intstr.IntOrString `json:"maxUnavailable,omitempty"`
+
+	// minRevisionHistory is the smallest spec.revisionHistoryLimit allowed
+	// (rule rollout.revisionHistory). At 0, kubectl rollout undo has nothing
+	// to go back to.
+	// +kubebuilder:default=1
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=1000
+	// +optional
+	MinRevisionHistory *int32 `json:"minRevisionHistory,omitempty"`
+}
+
+// SpreadRules requires the replicas of a Deployment with an effective replica
+// count of at least 2 to be spread over nodes and zones, by pod
+// anti-affinity or a topologySpreadConstraint whose label selector matches
+// the pod template's labels in the Deployment's own namespace.
+type SpreadRules struct {
+	// nodes: Preferred or Required spreading over nodes, by a
+	// topologySpreadConstraint on kubernetes.io/hostname or a pod
+	// anti-affinity term on kubernetes.io/hostname or a zone or region key
+	// (rule spread.nodes). Skipped when a nodeSelector or required node
+	// affinity pins the pods to one host. Required hostname anti-affinity
+	// with a resolved maxUnavailable of 0 also fails: such a rollout can
+	// deadlock when every node already runs a replica.
+	// +optional
+	Nodes SpreadRequirement `json:"nodes,omitempty"`
+
+	// zones: Preferred or Required spreading over zones, by a
+	// topologySpreadConstraint or pod anti-affinity term on zoneKey (rule
+	// spread.zones). Skipped when the cluster's Nodes carry fewer than two
+	// distinct values of zoneKey, or when a nodeSelector or required node
+	// affinity pins the pods to one zone.
+	// +optional
+	Zones SpreadRequirement `json:"zones,omitempty"`
+
+	// zoneKey is the Node label that names a zone.
+	// +kubebuilder:default="topology.kubernetes.io/zone"
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=317
+	// +optional
+	ZoneKey string `json:"zoneKey,omitempty"`
+}
+
+// ShutdownRules checks graceful termination. Rules apply to every container
+// and native sidecar.
+type ShutdownRules struct {
+	// minimumSeconds is the least time, in seconds, each container must have
+	// between SIGTERM and SIGKILL: the pod's terminationGracePeriodSeconds
+	// minus the container's preStop sleep (the sleep action's seconds, or N
+	// from an exec "sleep N" or sh -c "sleep N"), rule shutdown.gracePeriod.
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=86400
+	// +optional
+	MinimumSeconds *int64 `json:"minimumSeconds,omitempty"`
+
+	// preStop: Required makes every container that exposes a port targeted
+	// by a Service of the namespace (by selector and targetPort name or
+	// number) define a preStop handler, so that it keeps serving while
+	// endpoints are removed (rule shutdown.preStop). Containers without
+	// served ports, such as most sidecars, pass.
+	// +kubebuilder:default=Ignore
+	// +optional
+	PreStop Requirement `json:"preStop,omitempty"`
+}
+
+// ImageRules checks container image references in containers, init
+// containers and native sidecars (rule image.pinned).
+type ImageRules struct {
+	// pinned: true fails an image with no tag (which means latest) or a tag
+	// listed in mutableTags. An image with a digest always passes.
+	// References are parsed as the container runtime parses them, so
+	// registry:5000/app is an image without a tag, not tag 5000/app.
+	// +optional
+	Pinned bool `json:"pinned,omitempty"`
+
+	// mutableTags are tags that move, such as latest. Compared exactly.
+	// +kubebuilder:default={"latest"}
+	// +listType=set
+	// +kubebuilder:validation:MaxItems=64
+	// +kubebuilder:validation:items:MaxLength=128
+	// +optional
+	MutableTags []string `json:"mutableTags,omitempty"`
+
+	// requireDigest: true fails every image without a digest
+	// (@sha256:...), whatever its tag; it turns rule image.pinned on even
+	// without pinned.
+	// +optional
+	RequireDigest bool `json:"requireDigest,omitempty"`
+}
+
+// PriorityRules checks the priority the pods are scheduled with (rule
+// priority.class). A priorityClassName that names no existing PriorityClass
+// always fails, since the ReplicaSet can then create no pods. Otherwise the
+// priority is resolved as admission resolves it: the named class, else the
+// class with globalDefault: true, else 0.
+// +kubebuilder:validation:XValidation:rule="has(self.minimum) || has(self.allowedClasses)",message="set minimum, allowedClasses or both"
+type PriorityRules struct {
+	// minimum is the lowest resolved priority value allowed.
+	// +optional
+	Minimum *int32 `json:"minimum,omitempty"`
+
+	// allowedClasses, when set, lists the PriorityClasses pods may use; the
+	// class is the priorityClassName, else the globalDefault class.
+	// +listType=set
+	// +kubebuilder:validation:MaxItems=64
+	// +kubebuilder:validation:items:MaxLength=253
+	// +optional
+	AllowedClasses []string `json:"allowedClasses,omitempty"`
+}
+
 // AnnotationRequirement names one required pod template annotation.
 type AnnotationRequirement struct {
 	// key is the annotation key, for example prometheus.io/scrape.
@@ -231,7 +397,7 @@ type Exemption struct {
 	// +listType=set
 	// +kubebuilder:validation:MinItems=1
 	// +kubebuilder:validation:MaxItems=32
-	// +kubebuilder:validation:items:Pattern=`^(probes(\.(readiness|liveness|startup|distinct))?|resources(\.(requests|limits)(\.(cpu|memory|ephemeral-storage))?)?|replicas(\.minimum)?|pdb(\.(required|allowsDisruption))?|metrics(\.annotation)?)$`
+	// +kubebuilder:validation:items:Pattern=`^(probes(\.(readiness|liveness|startup|distinct))?|resources(\.(requests|limits)(\.(cpu|memory|ephemeral-storage))?)?|replicas(\.minimum)?|pdb(\.(required|allowsDisruption))?|metrics(\.annotation)?|rollout(\.(maxUnavailable|revisionHistory))?|spread(\.(nodes|zones))?|shutdown(\.(gracePeriod|preStop))?|image(\.pinned)?|priority(\.class)?)$`
 	// +required
 	Rules []string `json:"rules"`
 

@@ -22,19 +22,29 @@ import (
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	corev1 "k8s.io/api/core/v1"
 	policyv1 "k8s.io/api/policy/v1"
+	schedulingv1 "k8s.io/api/scheduling/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 )
 
 // benchInput is a realistic Deployment (three containers with probes and
-// resources, scrape annotations) with five PodDisruptionBudgets and two
-// HorizontalPodAutoscalers in its namespace, one of each targeting it.
+// resources, scrape annotations, spread over nodes and zones, a preStop
+// sleep on the served container, a PriorityClass) with five
+// PodDisruptionBudgets and two HorizontalPodAutoscalers in its namespace,
+// one of each targeting it, three Services (one targets the app's port),
+// six Nodes in three zones and three PriorityClasses.
 func benchInput() Input {
 	d := baseDeployment()
 	d.Spec.Template.Labels["version"] = "v2"
 	d.Spec.Template.Spec.Containers = []corev1.Container{goodContainer("app"), goodContainer("proxy"), goodContainer("log-shipper")}
 	// One finding so the exemption path runs: the log shipper has no startup probe.
 	d.Spec.Template.Spec.Containers[2].StartupProbe = nil
+	d.Spec.Template.Spec.Containers[0].Ports = []corev1.ContainerPort{{Name: "http", ContainerPort: 8080}, {Name: "metrics", ContainerPort: 9090}}
+	d.Spec.Template.Spec.Containers[0].Lifecycle = &corev1.Lifecycle{PreStop: &corev1.LifecycleHandler{Sleep: &corev1.SleepAction{Seconds: 5}}}
+	d.Spec.Template.Spec.Containers[1].Lifecycle = &corev1.Lifecycle{PreStop: &corev1.LifecycleHandler{
+		Exec: &corev1.ExecAction{Command: []string{"/bin/sh", "-c", "sleep 5 && envoy-drain"}}}}
+	d.Spec.Template.Spec.Containers[1].Image = "registry.example:5000/mesh/proxy:1.31.2"
+	d.Spec.Template.Spec.PriorityClassName = "business-critical"
 
 	other := func(name, app string) policyv1.PodDisruptionBudget {
 		p := pdb(name, testNamespace, &metav1.LabelSelector{MatchLabels: map[string]string{"app": app}})
@@ -57,6 +67,24 @@ func benchInput() Input {
 		HorizontalPodAutoscalers: []autoscalingv2.HorizontalPodAutoscaler{
 			hpa("api-hpa", testNamespace, "Deployment", "apps/v1", "api", new(int32(2))),
 			webHPA("web-hpa", new(int32(3))),
+		},
+		Services: []corev1.Service{
+			service("api", testNamespace, map[string]string{"app": "api"}, corev1.ServicePort{Port: 80, TargetPort: intstr.FromString("http")}),
+			service("web-metrics", testNamespace, map[string]string{"app": "web"}, corev1.ServicePort{Port: 9090, TargetPort: intstr.FromInt32(9090)}),
+			service("web", testNamespace, map[string]string{"app": "web", "tier": "frontend"}, corev1.ServicePort{Port: 80, TargetPort: intstr.FromString("http")}),
+		},
+		Nodes: []metav1.PartialObjectMetadata{
+			nodeMeta("n1", map[string]string{corev1.LabelHostname: "n1", corev1.LabelTopologyZone: "a"}),
+			nodeMeta("n2", map[string]string{corev1.LabelHostname: "n2", corev1.LabelTopologyZone: "a"}),
+			nodeMeta("n3", map[string]string{corev1.LabelHostname: "n3", corev1.LabelTopologyZone: "b"}),
+			nodeMeta("n4", map[string]string{corev1.LabelHostname: "n4", corev1.LabelTopologyZone: "b"}),
+			nodeMeta("n5", map[string]string{corev1.LabelHostname: "n5", corev1.LabelTopologyZone: "c"}),
+			nodeMeta("n6", map[string]string{corev1.LabelHostname: "n6", corev1.LabelTopologyZone: "c"}),
+		},
+		PriorityClasses: []schedulingv1.PriorityClass{
+			priorityClass("system-cluster-critical", 2000000000, false),
+			priorityClass("default-low", 0, true),
+			priorityClass("business-critical", 100000, false),
 		},
 	}
 }

@@ -16,8 +16,9 @@ limitations under the License.
 
 // Package readiness is prodready's rule engine: a pure function from a
 // compiled policy and the objects it needs (a Deployment plus the
-// PodDisruptionBudgets and HorizontalPodAutoscalers of its namespace) to a
-// list of findings. It makes no API calls; the controller and the admission
+// PodDisruptionBudgets, HorizontalPodAutoscalers and Services of its
+// namespace, the Nodes' labels and the PriorityClasses) to a list of
+// findings. It makes no API calls; the controller and the admission
 // webhook gather the input from their caches and call the same code, so audit
 // and admission can never disagree.
 package readiness
@@ -29,7 +30,10 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
+	corev1 "k8s.io/api/core/v1"
 	policyv1 "k8s.io/api/policy/v1"
+	schedulingv1 "k8s.io/api/scheduling/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
 // Stable rule IDs. They appear in status, Events, admission messages and
@@ -47,13 +51,19 @@ const (
 	RuleMetricsAnnotation      = "metrics.annotation"
 )
 
-// Input is everything one evaluation reads. PodDisruptionBudgets and
-// HorizontalPodAutoscalers are those of the Deployment's namespace; others
-// are ignored.
+// Input is everything one evaluation reads. PodDisruptionBudgets,
+// HorizontalPodAutoscalers and Services are those of the Deployment's
+// namespace (others are ignored); Nodes and PriorityClasses are the
+// cluster's. A caller fills only what the policy uses (UsesClusterObjects,
+// UsesServices, UsesNodes, UsesPriorityClasses).
 type Input struct {
 	Deployment               *appsv1.Deployment
 	PodDisruptionBudgets     []policyv1.PodDisruptionBudget
 	HorizontalPodAutoscalers []autoscalingv2.HorizontalPodAutoscaler
+	Services                 []corev1.Service
+	// Nodes carry metadata only: rule spread.zones reads their labels.
+	Nodes           []metav1.PartialObjectMetadata
+	PriorityClasses []schedulingv1.PriorityClass
 }
 
 // Finding is one rule that a Deployment, or one of its containers, fails.

@@ -29,6 +29,7 @@ import (
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	corev1 "k8s.io/api/core/v1"
 	policyv1 "k8s.io/api/policy/v1"
+	schedulingv1 "k8s.io/api/scheduling/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -82,7 +83,144 @@ var (
 	}
 	fuzzAPIVersions = []string{"apps/v1", "apps/v1beta2", "v1", "", "a/b/c", "example.com/v1"}
 	fuzzKinds       = []string{"Deployment", "StatefulSet", "", "deployment"}
+	fuzzImages      = []string{"nginx", "nginx:latest", "nginx:1.27", "registry:5000/app", "registry:5000/app:1.0", "", "UPPER",
+		"nginx@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef", "a:b:c", "nginx:stable"}
+	fuzzTopologyKeys = []string{hostnameKey, defaultZoneKey, regionKey, "", "example.com/zone"}
+	fuzzSleepArgs    = []string{"5", "30", "1m", "-1", "x", "1e300", "NaN", ""}
+	fuzzPortNames    = []string{"http", "", "metrics"}
+	fuzzClassNames   = []string{"", "high", "low", "missing"}
 )
+
+func readLabelSelector(r *byteReader) *metav1.LabelSelector {
+	switch r.intn(4) {
+	case 0:
+		return nil
+	case 1:
+		return &metav1.LabelSelector{}
+	default:
+		return readSelector(r)
+	}
+}
+
+// readOperational fills the fields the operational rules read: strategy,
+// revision history, spreading, shutdown, ports, images and priority.
+func readOperational(r *byteReader, d *appsv1.Deployment) {
+	spec := &d.Spec.Template.Spec
+	switch r.intn(4) {
+	case 0:
+	case 1:
+		d.Spec.Strategy.Type = appsv1.RecreateDeploymentStrategyType
+	default:
+		d.Spec.Strategy.Type = appsv1.RollingUpdateDeploymentStrategyType
+		if r.bool() {
+			d.Spec.Strategy.RollingUpdate = &appsv1.RollingUpdateDeployment{MaxUnavailable: readIntOrString(r), MaxSurge: readIntOrString(r)}
+		}
+	}
+	d.Spec.RevisionHistoryLimit = readInt32Ptr(r)
+	for range r.intn(3) {
+		spec.TopologySpreadConstraints = append(spec.TopologySpreadConstraints, corev1.TopologySpreadConstraint{
+			MaxSkew: 1, TopologyKey: pick(r, fuzzTopologyKeys), LabelSelector: readLabelSelector(r),
+			WhenUnsatisfiable: pick(r, []corev1.UnsatisfiableConstraintAction{corev1.DoNotSchedule, corev1.ScheduleAnyway, ""}),
+		})
+	}
+	if r.bool() {
+		term := func() corev1.PodAffinityTerm {
+			t := corev1.PodAffinityTerm{TopologyKey: pick(r, fuzzTopologyKeys), LabelSelector: readLabelSelector(r)}
+			switch r.intn(4) {
+			case 1:
+				t.Namespaces = []string{pick(r, fuzzNamespaces)}
+			case 2:
+				t.NamespaceSelector = readLabelSelector(r)
+			}
+			return t
+		}
+		aa := &corev1.PodAntiAffinity{}
+		for range r.intn(3) {
+			aa.RequiredDuringSchedulingIgnoredDuringExecution = append(aa.RequiredDuringSchedulingIgnoredDuringExecution, term())
+		}
+		for range r.intn(3) {
+			aa.PreferredDuringSchedulingIgnoredDuringExecution = append(aa.PreferredDuringSchedulingIgnoredDuringExecution,
+				corev1.WeightedPodAffinityTerm{Weight: int32(r.intn(101)), PodAffinityTerm: term()})
+		}
+		spec.Affinity = &corev1.Affinity{PodAntiAffinity: aa}
+		if r.bool() {
+			var terms []corev1.NodeSelectorTerm
+			for range r.intn(3) {
+				vals := []string{"a"}
+				if r.bool() {
+					vals = append(vals, "b")
+				}
+				terms = append(terms, corev1.NodeSelectorTerm{MatchExpressions: []corev1.NodeSelectorRequirement{
+					{Key: pick(r, fuzzTopologyKeys), Operator: pick(r, []corev1.NodeSelectorOperator{corev1.NodeSelectorOpIn, corev1.NodeSelectorOpNotIn}), Values: vals},
+				}})
+			}
+			spec.Affinity.NodeAffinity = &corev1.NodeAffinity{RequiredDuringSchedulingIgnoredDuringExecution: &corev1.NodeSelector{NodeSelectorTerms: terms}}
+		}
+	}
+	if r.bool() {
+		spec.NodeSelector = map[string]string{pick(r, fuzzTopologyKeys): "a"}
+	}
+	if r.bool() {
+		spec.TerminationGracePeriodSeconds = new(int64(r.int32()))
+	}
+	spec.PriorityClassName = pick(r, fuzzClassNames)
+	for _, cs := range [][]corev1.Container{spec.Containers, spec.InitContainers} {
+		for i := range cs {
+			c := &cs[i]
+			c.Image = pick(r, fuzzImages)
+			if r.bool() {
+				c.Ports = []corev1.ContainerPort{{Name: pick(r, fuzzPortNames), ContainerPort: int32(r.intn(3)) + 8080}}
+			}
+			switch r.intn(5) {
+			case 1:
+				c.Lifecycle = &corev1.Lifecycle{PreStop: &corev1.LifecycleHandler{Sleep: &corev1.SleepAction{Seconds: int64(r.int32())}}}
+			case 2:
+				c.Lifecycle = &corev1.Lifecycle{PreStop: &corev1.LifecycleHandler{Exec: &corev1.ExecAction{Command: []string{"sleep", pick(r, fuzzSleepArgs)}}}}
+			case 3:
+				c.Lifecycle = &corev1.Lifecycle{PreStop: &corev1.LifecycleHandler{Exec: &corev1.ExecAction{Command: []string{"sh", "-c", "sleep " + pick(r, fuzzSleepArgs) + "; x"}}}}
+			case 4:
+				c.Lifecycle = &corev1.Lifecycle{}
+			}
+		}
+	}
+}
+
+func readServices(r *byteReader) []corev1.Service {
+	var out []corev1.Service
+	for range r.intn(3) {
+		s := corev1.Service{ObjectMeta: metav1.ObjectMeta{Name: pick(r, []string{"web", "", "db"}), Namespace: pick(r, fuzzNamespaces)}}
+		s.Spec.Selector = readLabels(r)
+		for range r.intn(3) {
+			p := corev1.ServicePort{Port: int32(r.intn(3)) + 8080, Protocol: pick(r, []corev1.Protocol{"", corev1.ProtocolTCP, corev1.ProtocolUDP})}
+			if r.bool() {
+				p.TargetPort = intstr.FromString(pick(r, fuzzPortNames))
+			} else {
+				p.TargetPort = intstr.FromInt32(int32(r.intn(3)) + 8080)
+			}
+			s.Spec.Ports = append(s.Spec.Ports, p)
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+func readNodes(r *byteReader) []metav1.PartialObjectMetadata {
+	var out []metav1.PartialObjectMetadata
+	for range r.intn(4) {
+		out = append(out, metav1.PartialObjectMetadata{ObjectMeta: metav1.ObjectMeta{
+			Name: pick(r, []string{"n1", "n2", ""}), Labels: readStringMap(r, fuzzTopologyKeys, []string{"a", "b", ""})}})
+	}
+	return out
+}
+
+func readPriorityClasses(r *byteReader) []schedulingv1.PriorityClass {
+	var out []schedulingv1.PriorityClass
+	for range r.intn(4) {
+		out = append(out, schedulingv1.PriorityClass{ObjectMeta: metav1.ObjectMeta{Name: pick(r, fuzzClassNames)},
+			Value: r.int32(), GlobalDefault: r.bool()})
+	}
+	return out
+}
 
 func readInt32Ptr(r *byteReader) *int32 {
 	switch r.intn(6) {
@@ -263,9 +401,12 @@ func readHPAs(r *byteReader) []autoscalingv2.HorizontalPodAutoscaler {
 // fuzzJSONInput is the second decoding path: arbitrary JSON for the objects,
 // as a client or a cache could hand them over.
 type fuzzJSONInput struct {
-	Deployment *appsv1.Deployment                      `json:"deployment"`
-	PDBs       []policyv1.PodDisruptionBudget          `json:"pdbs"`
-	HPAs       []autoscalingv2.HorizontalPodAutoscaler `json:"hpas"`
+	Deployment      *appsv1.Deployment                      `json:"deployment"`
+	PDBs            []policyv1.PodDisruptionBudget          `json:"pdbs"`
+	HPAs            []autoscalingv2.HorizontalPodAutoscaler `json:"hpas"`
+	Services        []corev1.Service                        `json:"services"`
+	Nodes           []metav1.PartialObjectMetadata          `json:"nodes"`
+	PriorityClasses []schedulingv1.PriorityClass            `json:"priorityClasses"`
 }
 
 // fuzzPolicySpec uses every rule and exemptions of every shape, so that the
@@ -289,7 +430,8 @@ func fuzzPolicySpec() *prodreadyv1alpha1.PolicySpec {
 
 // deploymentWide are the rules whose findings are about the whole
 // Deployment, never a container.
-var deploymentWide = []string{RuleReplicasMinimum, RulePDBRequired, RulePDBAllowsDisruption, RuleMetricsAnnotation}
+var deploymentWide = []string{RuleReplicasMinimum, RulePDBRequired, RulePDBAllowsDisruption, RuleMetricsAnnotation,
+	RuleRolloutMaxUnavailable, RuleRolloutRevisionHistory, RuleSpreadNodes, RuleSpreadZones, RulePriorityClass}
 
 func FuzzEvaluate(f *testing.F) {
 	// Byte-reader seeds (first byte even).
@@ -312,6 +454,7 @@ func FuzzEvaluate(f *testing.F) {
 	f.Add(append([]byte{1}, js...))
 	f.Add([]byte(`{"deployment":{"metadata":{"name":"web","namespace":"shop"},"spec":{"replicas":-4,"template":{"spec":{"containers":[{"name":"app","resources":{"limits":{"cpu":"0"}}}],"initContainers":[{"name":"s","restartPolicy":"Always"}]}}}},"pdbs":[{"metadata":{"namespace":"shop"},"spec":{"selector":{},"maxUnavailable":"abc%"}}],"hpas":[{"metadata":{"namespace":"shop"},"spec":{"scaleTargetRef":{"kind":"Deployment","apiVersion":"apps/v1","name":"web"},"minReplicas":0}}]}`))
 	f.Add([]byte(`{"deployment":null}`))
+	f.Add([]byte(`{"deployment":{"metadata":{"name":"web","namespace":"shop"},"spec":{"replicas":3,"revisionHistoryLimit":0,"strategy":{"type":"RollingUpdate","rollingUpdate":{"maxUnavailable":"0%","maxSurge":0}},"template":{"metadata":{"labels":{"app":"web"}},"spec":{"terminationGracePeriodSeconds":5,"priorityClassName":"missing","affinity":{"podAntiAffinity":{"requiredDuringSchedulingIgnoredDuringExecution":[{"topologyKey":"kubernetes.io/hostname","labelSelector":{"matchLabels":{"app":"web"}}}]}},"containers":[{"name":"app","image":"registry:5000/app","ports":[{"name":"http","containerPort":8080}],"lifecycle":{"preStop":{"exec":{"command":["sh","-c","sleep 30"]}}}}]}}}},"services":[{"metadata":{"name":"web","namespace":"shop"},"spec":{"selector":{"app":"web"},"ports":[{"port":80,"targetPort":"http"}]}}],"nodes":[{"metadata":{"name":"n1","labels":{"topology.kubernetes.io/zone":"a"}}},{"metadata":{"name":"n2","labels":{"topology.kubernetes.io/zone":"b"}}}],"priorityClasses":[{"metadata":{"name":"low"},"value":1,"globalDefault":true}]}`))
 
 	p := mustCompile(f, fuzzPolicySpec())
 	f.Fuzz(func(t *testing.T, data []byte) {
@@ -321,13 +464,17 @@ func FuzzEvaluate(f *testing.F) {
 			if json.Unmarshal(data[1:], &j) != nil {
 				return
 			}
-			in = Input{Deployment: j.Deployment, PodDisruptionBudgets: j.PDBs, HorizontalPodAutoscalers: j.HPAs}
+			in = Input{Deployment: j.Deployment, PodDisruptionBudgets: j.PDBs, HorizontalPodAutoscalers: j.HPAs,
+				Services: j.Services, Nodes: j.Nodes, PriorityClasses: j.PriorityClasses}
 		} else {
 			r := &byteReader{b: data}
 			if len(data) > 0 {
 				r.byte() // the mode byte
 			}
-			in = Input{Deployment: readDeployment(r), PodDisruptionBudgets: readPDBs(r), HorizontalPodAutoscalers: readHPAs(r)}
+			d := readDeployment(r)
+			readOperational(r, d)
+			in = Input{Deployment: d, PodDisruptionBudgets: readPDBs(r), HorizontalPodAutoscalers: readHPAs(r),
+				Services: readServices(r), Nodes: readNodes(r), PriorityClasses: readPriorityClasses(r)}
 		}
 		var before *appsv1.Deployment
 		if in.Deployment != nil {
@@ -361,6 +508,12 @@ func FuzzEvaluate(f *testing.F) {
 				if fd.Container != "" || strings.Contains(fd.Path, "ontainers[") {
 					t.Errorf("Deployment-wide finding about a container: %+v", fd)
 				}
+			case fd.Rule == RuleShutdownGracePeriod && fd.Path == "spec.template.spec.terminationGracePeriodSeconds":
+				named := func(c corev1.Container) bool { return c.Name == fd.Container }
+				if !slices.ContainsFunc(in.Deployment.Spec.Template.Spec.Containers, named) &&
+					!slices.ContainsFunc(in.Deployment.Spec.Template.Spec.InitContainers, named) {
+					t.Errorf("grace period finding about no container of the pod: %+v", fd)
+				}
 			case strings.HasPrefix(fd.Path, "spec.template.spec.containers["):
 				if _, err := fmt.Sscanf(fd.Path, "spec.template.spec.containers[%d]", &i); err != nil ||
 					i >= len(in.Deployment.Spec.Template.Spec.Containers) ||
@@ -372,7 +525,7 @@ func FuzzEvaluate(f *testing.F) {
 				if _, err := fmt.Sscanf(fd.Path, "spec.template.spec.initContainers[%d]", &i); err != nil ||
 					i >= len(inits) || inits[i].Name != fd.Container {
 					t.Errorf("finding does not name the init container at its path: %+v", fd)
-				} else if rp := inits[i].RestartPolicy; rp == nil || *rp != corev1.ContainerRestartPolicyAlways {
+				} else if rp := inits[i].RestartPolicy; fd.Rule != RuleImagePinned && (rp == nil || *rp != corev1.ContainerRestartPolicyAlways) {
 					t.Errorf("finding about a plain init container: %+v", fd)
 				}
 			default:

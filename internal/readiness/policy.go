@@ -45,6 +45,7 @@ type Policy struct {
 	pdbRequired, pdbAllowsDisruption       bool
 	annotations                            []annotationRule
 	exemptions                             []exemption
+	ops                                    operationalRules
 
 	checks []check
 }
@@ -87,6 +88,7 @@ func Compile(spec *prodreadyv1alpha1.PolicySpec, namespaceSelector *metav1.Label
 		errs = append(errs, err)
 	}
 	errs = append(errs, p.compileRules(&spec.Rules, root.Child("rules"))...)
+	errs = append(errs, p.compileOperationalRules(&spec.Rules, root.Child("rules"))...)
 	errs = append(errs, p.compileExemptions(spec.Exemptions, root.Child("exemptions"))...)
 	if len(errs) > 0 {
 		return nil, errs.ToAggregate()
@@ -115,10 +117,11 @@ func (p *Policy) SelectsDeployment(deploymentLabels map[string]string) bool {
 func (p *Policy) HasNamespaceSelector() bool { return p.namespaceSelector != nil }
 
 // UsesClusterObjects reports whether the outcome can depend on
-// PodDisruptionBudgets or HorizontalPodAutoscalers, so that a change to one
-// needs a re-evaluation.
+// PodDisruptionBudgets or HorizontalPodAutoscalers (every rule that reads the
+// effective replica count reads HPAs), so that a change to one needs a
+// re-evaluation.
 func (p *Policy) UsesClusterObjects() bool {
-	return p.minReplicas > 0 || p.pdbRequired || p.pdbAllowsDisruption
+	return p.minReplicas > 0 || p.pdbRequired || p.pdbAllowsDisruption || p.ops.needsReplicas()
 }
 
 func compileSelector(sel *metav1.LabelSelector, path *field.Path) (labels.Selector, *field.Error) {
@@ -237,6 +240,8 @@ var knownRuleIDs = []string{
 	"resources.requests.cpu", "resources.requests.memory", "resources.requests.ephemeral-storage",
 	"resources.limits.cpu", "resources.limits.memory", "resources.limits.ephemeral-storage",
 	RuleReplicasMinimum, RulePDBRequired, RulePDBAllowsDisruption, RuleMetricsAnnotation,
+	RuleRolloutMaxUnavailable, RuleRolloutRevisionHistory, RuleSpreadNodes, RuleSpreadZones,
+	RuleShutdownGracePeriod, RuleShutdownPreStop, RuleImagePinned, RulePriorityClass,
 }
 
 // KnownRuleID reports whether id is a rule ID or a rule ID prefix (such as
@@ -278,7 +283,8 @@ func (p *Policy) compileExemptions(exs []prodreadyv1alpha1.Exemption, path *fiel
 		}
 		for j, r := range ex.Rules {
 			if !KnownRuleID(r) {
-				errs = append(errs, field.NotSupported(ep.Child("rules").Index(j), r, append([]string{"probes", "resources", "resources.requests", "resources.limits", "replicas", "pdb", "metrics"}, knownRuleIDs...)))
+				errs = append(errs, field.NotSupported(ep.Child("rules").Index(j), r, append([]string{"probes", "resources", "resources.requests", "resources.limits", "replicas", "pdb", "metrics",
+					"rollout", "spread", "shutdown", "image", "priority"}, knownRuleIDs...)))
 			}
 		}
 		c.rules = ex.Rules

@@ -69,7 +69,7 @@ func TestCompile(t *testing.T) {
 			spec:              fullSpec(),
 			namespaceSelector: &metav1.LabelSelector{MatchLabels: map[string]string{"env": "prod"}},
 			wantEnforcement:   prodreadyv1alpha1.EnforcementEnforce,
-			wantChecks:        10,
+			wantChecks:        18,
 			wantNamespaced:    true,
 			wantUsesCluster:   true,
 		},

@@ -66,7 +66,7 @@ func (p *Policy) enabledChecks() []check {
 	if len(p.annotations) > 0 {
 		cs = append(cs, checkMetricsAnnotations)
 	}
-	return cs
+	return p.ops.operationalChecks(cs)
 }
 
 // evaluation holds one Deployment's input and the findings so far. Values

@@ -27,6 +27,7 @@ import (
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	corev1 "k8s.io/api/core/v1"
 	policyv1 "k8s.io/api/policy/v1"
+	schedulingv1 "k8s.io/api/scheduling/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -117,7 +118,15 @@ func baseDeployment() *appsv1.Deployment {
 						"prometheus.io/port":   "8080",
 					},
 				},
-				Spec: corev1.PodSpec{Containers: []corev1.Container{goodContainer("app")}},
+				Spec: corev1.PodSpec{
+					Containers: []corev1.Container{goodContainer("app")},
+					TopologySpreadConstraints: []corev1.TopologySpreadConstraint{
+						{MaxSkew: 1, TopologyKey: corev1.LabelHostname, WhenUnsatisfiable: corev1.DoNotSchedule,
+							LabelSelector: &metav1.LabelSelector{MatchLabels: map[string]string{"app": "web"}}},
+						{MaxSkew: 1, TopologyKey: corev1.LabelTopologyZone, WhenUnsatisfiable: corev1.ScheduleAnyway,
+							LabelSelector: &metav1.LabelSelector{MatchLabels: map[string]string{"app": "web"}}},
+					},
+				},
 			},
 		},
 	}
@@ -182,6 +191,11 @@ func allRules() prodreadyv1alpha1.Rules {
 			{Key: "prometheus.io/scrape", Value: "true"},
 			{Key: "prometheus.io/port", Value: "[0-9]+"},
 		}},
+		Rollout:  &prodreadyv1alpha1.RolloutRules{MinRevisionHistory: new(int32(2))},
+		Spread:   &prodreadyv1alpha1.SpreadRules{Nodes: prodreadyv1alpha1.SpreadRequired, Zones: prodreadyv1alpha1.SpreadPreferred},
+		Shutdown: &prodreadyv1alpha1.ShutdownRules{MinimumSeconds: new(int64(10)), PreStop: prodreadyv1alpha1.RequirementRequired},
+		Images:   &prodreadyv1alpha1.ImageRules{Pinned: true},
+		Priority: &prodreadyv1alpha1.PriorityRules{Minimum: new(int32(0))},
 	}
 }
 
@@ -1142,7 +1156,18 @@ func TestEvaluateAllRulesOnCompliantDeployment(t *testing.T) {
 	p := mustCompile(t, &prodreadyv1alpha1.PolicySpec{Rules: allRules()})
 	d := baseDeployment()
 	d.Spec.Template.Spec.InitContainers = []corev1.Container{plainInit("migrate"), sidecar()}
-	res := p.Evaluate(Input{Deployment: d, PodDisruptionBudgets: []policyv1.PodDisruptionBudget{goodPDB()}}, testNow)
+	// The operational rules have something to check: a Service targets the
+	// app's port, the Nodes span two zones, a global default priority.
+	d.Spec.Template.Spec.Containers[0].Ports = []corev1.ContainerPort{{Name: "http", ContainerPort: 8080}}
+	d.Spec.Template.Spec.Containers[0].Lifecycle = &corev1.Lifecycle{PreStop: &corev1.LifecycleHandler{Sleep: &corev1.SleepAction{Seconds: 5}}}
+	res := p.Evaluate(Input{
+		Deployment:           d,
+		PodDisruptionBudgets: []policyv1.PodDisruptionBudget{goodPDB()},
+		Services: []corev1.Service{service("web", testNamespace, map[string]string{"app": "web"},
+			corev1.ServicePort{Port: 80, TargetPort: intstr.FromString("http")})},
+		Nodes:           twoZones(),
+		PriorityClasses: []schedulingv1.PriorityClass{priorityClass("default", 10, true)},
+	}, testNow)
 	if !res.Compliant() {
 		t.Errorf("violations = %v, want none", res.Violations)
 	}
