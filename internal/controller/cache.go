@@ -18,6 +18,7 @@ package controller
 
 import (
 	appsv1 "k8s.io/api/apps/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	toolscache "k8s.io/client-go/tools/cache"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -28,10 +29,12 @@ import (
 const lastAppliedAnnotation = "kubectl.kubernetes.io/last-applied-configuration"
 
 // CacheOptions keeps the informer cache small: managedFields are stripped
-// from every cached object, and kubectl's last-applied copy from Deployments.
+// from every cached object, kubectl's last-applied copy from Deployments,
+// and annotations from metadata-only objects (Nodes, whose labels alone the
+// rules read).
 func CacheOptions() cache.Options {
 	return cache.Options{
-		DefaultTransform: cache.TransformStripManagedFields(),
+		DefaultTransform: stripDefault,
 		ByObject: map[client.Object]cache.ByObject{
 			&appsv1.Deployment{}: {Transform: stripDeployment},
 		},
@@ -39,6 +42,19 @@ func CacheOptions() cache.Options {
 }
 
 var stripManagedFields toolscache.TransformFunc = cache.TransformStripManagedFields()
+
+// stripDefault drops managedFields from every object, and annotations and
+// owner references from metadata-only ones.
+func stripDefault(obj any) (any, error) {
+	obj, err := stripManagedFields(obj)
+	if err != nil {
+		return obj, err
+	}
+	if m, ok := obj.(*metav1.PartialObjectMetadata); ok {
+		m.Annotations, m.OwnerReferences = nil, nil
+	}
+	return obj, nil
+}
 
 // stripDeployment drops managedFields and the last-applied annotation. The
 // pod template's annotations, which rules read, are kept.

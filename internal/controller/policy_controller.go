@@ -60,6 +60,8 @@ const expiryGrace = time.Second
 // +kubebuilder:rbac:groups=policy,resources=poddisruptionbudgets,verbs=get;list;watch
 // +kubebuilder:rbac:groups=autoscaling,resources=horizontalpodautoscalers,verbs=get;list;watch
 // +kubebuilder:rbac:groups="",resources=namespaces,verbs=get;list;watch
+// +kubebuilder:rbac:groups="",resources=services;nodes,verbs=list;watch
+// +kubebuilder:rbac:groups=scheduling.k8s.io,resources=priorityclasses,verbs=list;watch
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
 // +kubebuilder:rbac:groups="",resources=events,verbs=create;patch
 
@@ -82,6 +84,7 @@ type PolicyReconciler struct {
 
 	transitions *transitions
 	metrics     *policyMetrics
+	lazy        *lazyWatches
 }
 
 func (r *PolicyReconciler) newPolicy() (prodreadyv1alpha1.Policy, client.Object) {
@@ -119,6 +122,9 @@ func (r *PolicyReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctr
 		return ctrl.Result{}, r.patchStatus(ctx, obj, before, pol.GetPolicyStatus())
 	}
 
+	if err := r.ensureWatches(compiled); err != nil {
+		return ctrl.Result{}, err
+	}
 	start := time.Now()
 	o, deployments, err := r.evaluate(ctx, obj, compiled)
 	if err != nil {
@@ -160,6 +166,11 @@ func (r *PolicyReconciler) evaluate(ctx context.Context, obj client.Object, p *r
 	now := r.Clock.Now()
 	o := newOutcome()
 	byName := map[types.NamespacedName]*appsv1.Deployment{}
+	needs := gather.NeedsOf(p)
+	cluster := &gather.NamespaceObjects{} // cluster-scoped objects, listed once
+	if err := cluster.LoadCluster(ctx, r.Client, needs); err != nil {
+		return nil, nil, err
+	}
 	perNamespace := map[string]*gather.NamespaceObjects{}
 	for i := range list.Items {
 		d := &list.Items[i]
@@ -169,11 +180,9 @@ func (r *PolicyReconciler) evaluate(ctx context.Context, obj client.Object, p *r
 		objs := perNamespace[d.Namespace]
 		if objs == nil {
 			objs = &gather.NamespaceObjects{}
-			if p.UsesClusterObjects() {
-				var err error
-				if objs, err = gather.ListNamespaceObjects(ctx, r.Client, d.Namespace); err != nil {
-					return nil, nil, err
-				}
+			objs.ShareCluster(cluster)
+			if err := objs.Load(ctx, r.Client, d.Namespace, needs); err != nil {
+				return nil, nil, err
 			}
 			perNamespace[d.Namespace] = objs
 		}

@@ -57,7 +57,9 @@ func SetupWithManager(mgr ctrl.Manager, compiler *gather.Compiler, recorder even
 // SetupWithManager registers the reconciler. Besides its own policies it
 // watches Deployments, PodDisruptionBudgets, HorizontalPodAutoscalers and (for
 // cluster policies) Namespaces, and maps each change through the policies'
-// selectors to only the policies it can affect.
+// selectors to only the policies it can affect. Services, Node metadata and
+// PriorityClasses are watched from the first reconcile of a policy whose
+// rules read them (see ensureWatches).
 func (r *PolicyReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	r.transitions = newTransitions()
 	r.metrics = newPolicyMetrics()
@@ -85,7 +87,12 @@ func (r *PolicyReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		b = b.Watches(&corev1.Namespace{}, coalescing(r.mapNamespace),
 			builder.WithPredicates(predicate.LabelChangedPredicate{}))
 	}
-	return b.Complete(r)
+	c, err := b.Build(r)
+	if err != nil {
+		return err
+	}
+	r.lazy = &lazyWatches{ctrl: c, cache: mgr.GetCache(), started: map[string]bool{}}
+	return nil
 }
 
 // coalesceWindow is how long an evaluation triggered by a Deployment, PDB,

@@ -27,7 +27,10 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
+	corev1 "k8s.io/api/core/v1"
 	policyv1 "k8s.io/api/policy/v1"
+	schedulingv1 "k8s.io/api/scheduling/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -97,29 +100,132 @@ func (c *Compiler) Forget(key PolicyKey) {
 	c.mu.Unlock()
 }
 
-// NamespaceObjects are the objects of one namespace that rules about
-// disruption budgets and autoscaling read.
+// NamespaceObjects are the objects besides the Deployment that rules read:
+// the PodDisruptionBudgets, HorizontalPodAutoscalers and Services of one
+// namespace, and the cluster's Nodes (metadata only) and PriorityClasses.
+// Each kind is listed only when a policy needs it (see Load).
 type NamespaceObjects struct {
 	PodDisruptionBudgets     []policyv1.PodDisruptionBudget
 	HorizontalPodAutoscalers []autoscalingv2.HorizontalPodAutoscaler
+	Services                 []corev1.Service
+	Nodes                    []metav1.PartialObjectMetadata
+	PriorityClasses          []schedulingv1.PriorityClass
+
+	loaded Needs
+}
+
+// Needs says which kinds of objects a policy's rules read.
+type Needs struct {
+	// Replicas: PodDisruptionBudgets and HorizontalPodAutoscalers.
+	Replicas        bool
+	Services        bool
+	Nodes           bool
+	PriorityClasses bool
+}
+
+// NeedsOf returns what a compiled policy reads besides the Deployment.
+func NeedsOf(p *readiness.Policy) Needs {
+	return Needs{
+		Replicas:        p.UsesClusterObjects(),
+		Services:        p.UsesServices(),
+		Nodes:           p.UsesNodes(),
+		PriorityClasses: p.UsesPriorityClasses(),
+	}
 }
 
 // Input builds the engine's input for a Deployment.
 func (o *NamespaceObjects) Input(d *appsv1.Deployment) readiness.Input {
-	return readiness.Input{Deployment: d, PodDisruptionBudgets: o.PodDisruptionBudgets, HorizontalPodAutoscalers: o.HorizontalPodAutoscalers}
+	return readiness.Input{
+		Deployment:               d,
+		PodDisruptionBudgets:     o.PodDisruptionBudgets,
+		HorizontalPodAutoscalers: o.HorizontalPodAutoscalers,
+		Services:                 o.Services,
+		Nodes:                    o.Nodes,
+		PriorityClasses:          o.PriorityClasses,
+	}
+}
+
+// Load lists, from the reader, the kinds of objects the needs name that are
+// not loaded yet: the namespaced ones in namespace, the cluster-scoped ones
+// cluster-wide. With the manager's cache as the reader, the first Load of a
+// kind starts its informer, so a kind no policy uses is never watched. The
+// objects are shared with the cache: callers must not modify them.
+func (o *NamespaceObjects) Load(ctx context.Context, r client.Reader, namespace string, n Needs) error {
+	if n.Replicas && !o.loaded.Replicas {
+		var pdbs policyv1.PodDisruptionBudgetList
+		if err := r.List(ctx, &pdbs, client.InNamespace(namespace), client.UnsafeDisableDeepCopy); err != nil {
+			return fmt.Errorf("listing PodDisruptionBudgets in %q: %w", namespace, err)
+		}
+		var hpas autoscalingv2.HorizontalPodAutoscalerList
+		if err := r.List(ctx, &hpas, client.InNamespace(namespace), client.UnsafeDisableDeepCopy); err != nil {
+			return fmt.Errorf("listing HorizontalPodAutoscalers in %q: %w", namespace, err)
+		}
+		o.PodDisruptionBudgets, o.HorizontalPodAutoscalers, o.loaded.Replicas = pdbs.Items, hpas.Items, true
+	}
+	if n.Services && !o.loaded.Services {
+		var svcs corev1.ServiceList
+		if err := r.List(ctx, &svcs, client.InNamespace(namespace), client.UnsafeDisableDeepCopy); err != nil {
+			return fmt.Errorf("listing Services in %q: %w", namespace, err)
+		}
+		o.Services, o.loaded.Services = svcs.Items, true
+	}
+	return o.LoadCluster(ctx, r, n)
+}
+
+// LoadCluster lists the cluster-scoped kinds the needs name that are not
+// loaded yet: Nodes (metadata only) and PriorityClasses.
+func (o *NamespaceObjects) LoadCluster(ctx context.Context, r client.Reader, n Needs) error {
+	if n.Nodes && !o.loaded.Nodes {
+		nodes := NodeMetadataList()
+		if err := r.List(ctx, nodes, client.UnsafeDisableDeepCopy); err != nil {
+			return fmt.Errorf("listing Node metadata: %w", err)
+		}
+		o.Nodes, o.loaded.Nodes = nodes.Items, true
+	}
+	if n.PriorityClasses && !o.loaded.PriorityClasses {
+		var pcs schedulingv1.PriorityClassList
+		if err := r.List(ctx, &pcs, client.UnsafeDisableDeepCopy); err != nil {
+			return fmt.Errorf("listing PriorityClasses: %w", err)
+		}
+		o.PriorityClasses, o.loaded.PriorityClasses = pcs.Items, true
+	}
+	return nil
+}
+
+// ShareCluster copies the cluster-scoped objects another NamespaceObjects
+// has loaded, so that they are listed once per evaluation, not once per
+// namespace.
+func (o *NamespaceObjects) ShareCluster(from *NamespaceObjects) {
+	if from.loaded.Nodes {
+		o.Nodes, o.loaded.Nodes = from.Nodes, true
+	}
+	if from.loaded.PriorityClasses {
+		o.PriorityClasses, o.loaded.PriorityClasses = from.PriorityClasses, true
+	}
+}
+
+// NodeMetadata returns an empty metadata-only Node: rules read Node labels
+// only, so the cache keeps metadata, not specs and statuses.
+func NodeMetadata() *metav1.PartialObjectMetadata {
+	m := &metav1.PartialObjectMetadata{}
+	m.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("Node"))
+	return m
+}
+
+// NodeMetadataList returns an empty metadata-only Node list.
+func NodeMetadataList() *metav1.PartialObjectMetadataList {
+	l := &metav1.PartialObjectMetadataList{}
+	l.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("NodeList"))
+	return l
 }
 
 // ListNamespaceObjects lists the PodDisruptionBudgets and
 // HorizontalPodAutoscalers of a namespace. The returned objects are shared
 // with the cache when the reader is one: callers must not modify them.
 func ListNamespaceObjects(ctx context.Context, r client.Reader, namespace string) (*NamespaceObjects, error) {
-	var pdbs policyv1.PodDisruptionBudgetList
-	if err := r.List(ctx, &pdbs, client.InNamespace(namespace), client.UnsafeDisableDeepCopy); err != nil {
-		return nil, fmt.Errorf("listing PodDisruptionBudgets in %q: %w", namespace, err)
+	o := &NamespaceObjects{}
+	if err := o.Load(ctx, r, namespace, Needs{Replicas: true}); err != nil {
+		return nil, err
 	}
-	var hpas autoscalingv2.HorizontalPodAutoscalerList
-	if err := r.List(ctx, &hpas, client.InNamespace(namespace), client.UnsafeDisableDeepCopy); err != nil {
-		return nil, fmt.Errorf("listing HorizontalPodAutoscalers in %q: %w", namespace, err)
-	}
-	return &NamespaceObjects{PodDisruptionBudgets: pdbs.Items, HorizontalPodAutoscalers: hpas.Items}, nil
+	return o, nil
 }

@@ -47,7 +47,9 @@ import (
 // DeploymentValidator admits or denies Deployment creates and updates
 // according to the policies that select them.
 type DeploymentValidator struct {
-	// Reader reads policies, PDBs, HPAs and Namespaces; the manager's cache.
+	// Reader reads policies, Namespaces and the objects rules need (PDBs,
+	// HPAs, Services, Node metadata, PriorityClasses); the manager's cache,
+	// shared with the controller.
 	Reader client.Reader
 	// Compiler is shared with the controller.
 	Compiler *gather.Compiler
@@ -105,8 +107,7 @@ func (v *DeploymentValidator) validate(ctx context.Context, op admissionv1.Opera
 		log().Error(err, "Could not read policies; admitting")
 		return admission.Warnings{"prodready could not evaluate this Deployment (" + err.Error() + "); it was admitted and will be audited"}, nil
 	}
-	objs := &gather.NamespaceObjects{}
-	objsLoaded := false
+	objs := &gather.NamespaceObjects{} // loaded as the policies need them
 	now := v.Clock.Now()
 	vd := verdict{decisions: map[string]string{}}
 	for _, c := range candidates {
@@ -114,12 +115,9 @@ func (v *DeploymentValidator) validate(ctx context.Context, op admissionv1.Opera
 		if enf == prodreadyv1alpha1.EnforcementAudit || !c.Compiled.SelectsDeployment(d.Labels) {
 			continue
 		}
-		if !objsLoaded && c.Compiled.UsesClusterObjects() {
-			objsLoaded = true
-			if objs, err = gather.ListNamespaceObjects(ctx, v.Reader, d.Namespace); err != nil {
-				log().Error(err, "Could not read PodDisruptionBudgets or HorizontalPodAutoscalers; admitting")
-				return admission.Warnings{"prodready could not evaluate this Deployment (" + err.Error() + "); it was admitted and will be audited"}, nil
-			}
+		if err := objs.Load(ctx, v.Reader, d.Namespace, gather.NeedsOf(c.Compiled)); err != nil {
+			log().Error(err, "Could not read the objects the rules need; admitting")
+			return admission.Warnings{"prodready could not evaluate this Deployment (" + err.Error() + "); it was admitted and will be audited"}, nil
 		}
 		res := c.Compiled.Evaluate(objs.Input(d), now)
 		if res.Compliant() {

@@ -1,0 +1,199 @@
+/*
+Copyright 2026 The prodready Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package controller
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	corev1 "k8s.io/api/core/v1"
+	schedulingv1 "k8s.io/api/scheduling/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
+	"k8s.io/client-go/util/workqueue"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
+	"sigs.k8s.io/controller-runtime/pkg/event"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+	"sigs.k8s.io/controller-runtime/pkg/source"
+
+	prodreadyv1alpha1 "github.com/prodready/prodready/api/v1alpha1"
+	"github.com/prodready/prodready/internal/gather"
+	"github.com/prodready/prodready/internal/readiness"
+)
+
+// lazyWatches starts the watches on Services, Node metadata and
+// PriorityClasses the first time a policy needs them, so that a cluster
+// whose policies use none of those rules never caches those kinds.
+type lazyWatches struct {
+	ctrl  controller.Controller
+	cache cache.Cache
+
+	mu      sync.Mutex
+	started map[string]bool
+}
+
+// ensure starts the watches the policy's rules need and that are not
+// running yet.
+func (r *PolicyReconciler) ensureWatches(p *readiness.Policy) error {
+	w := r.lazy
+	if w == nil || w.ctrl == nil {
+		return nil // not set up by SetupWithManager (unit tests)
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	start := func(kind string, src source.Source) error {
+		if w.started[kind] {
+			return nil
+		}
+		if err := w.ctrl.Watch(src); err != nil {
+			return fmt.Errorf("watching %s: %w", kind, err)
+		}
+		w.started[kind] = true
+		return nil
+	}
+	if p.UsesServices() {
+		if err := start("Services", source.Kind[client.Object](w.cache, &corev1.Service{}, coalescing(r.mapService), serviceRoutingChanged())); err != nil {
+			return err
+		}
+	}
+	if p.UsesNodes() {
+		if err := start("Nodes", source.Kind[client.Object](w.cache, gather.NodeMetadata(), r.nodeHandler())); err != nil {
+			return err
+		}
+	}
+	if p.UsesPriorityClasses() {
+		if err := start("PriorityClasses", source.Kind[client.Object](w.cache, &schedulingv1.PriorityClass{}, coalescing(r.mapPriorityClass), priorityChanged())); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// serviceRoutingChanged passes Service creates and deletes, and updates that
+// change which pods and ports the Service targets.
+func serviceRoutingChanged() predicate.Predicate {
+	return predicate.Funcs{UpdateFunc: func(e event.UpdateEvent) bool {
+		o, ok1 := e.ObjectOld.(*corev1.Service)
+		n, ok2 := e.ObjectNew.(*corev1.Service)
+		if !ok1 || !ok2 {
+			return true
+		}
+		return !equality.Semantic.DeepEqual(o.Spec.Selector, n.Spec.Selector) || !equality.Semantic.DeepEqual(o.Spec.Ports, n.Spec.Ports)
+	}}
+}
+
+// priorityChanged passes PriorityClass creates and deletes, and updates of
+// the value or of globalDefault.
+func priorityChanged() predicate.Predicate {
+	return predicate.Funcs{UpdateFunc: func(e event.UpdateEvent) bool {
+		o, ok1 := e.ObjectOld.(*schedulingv1.PriorityClass)
+		n, ok2 := e.ObjectNew.(*schedulingv1.PriorityClass)
+		if !ok1 || !ok2 {
+			return true
+		}
+		return o.Value != n.Value || o.GlobalDefault != n.GlobalDefault
+	}}
+}
+
+// mapService enqueues the policies with rule shutdown.preStop that may
+// select Deployments in the Service's namespace.
+func (r *PolicyReconciler) mapService(ctx context.Context, obj client.Object) []reconcile.Request {
+	var reqs []reconcile.Request
+	for _, c := range r.policiesInScope(ctx, obj.GetNamespace()) {
+		if c.Compiled.UsesServices() {
+			reqs = append(reqs, reconcile.Request{NamespacedName: c.Key.NamespacedName})
+		}
+	}
+	return reqs
+}
+
+// mapPriorityClass enqueues every policy with rule priority.class:
+// PriorityClasses are cluster-scoped.
+func (r *PolicyReconciler) mapPriorityClass(ctx context.Context, _ client.Object) []reconcile.Request {
+	return r.allPoliciesWhere(ctx, func(p *readiness.Policy) bool { return p.UsesPriorityClasses() })
+}
+
+// nodeHandler enqueues the policies with rule spread.zones whose zone key a
+// Node event can change: a Node carrying the key appears or goes, or the
+// key's value changes. Other Node updates (status, unrelated labels) are
+// ignored.
+func (r *PolicyReconciler) nodeHandler() handler.EventHandler {
+	enqueue := func(ctx context.Context, q workqueue.TypedRateLimitingInterface[reconcile.Request], affected func(key string) bool) {
+		for _, req := range r.allPoliciesWhere(ctx, func(p *readiness.Policy) bool { return p.UsesNodes() && affected(p.ZoneKey()) }) {
+			q.AddAfter(req, coalesceWindow)
+		}
+	}
+	has := func(obj client.Object) func(string) bool {
+		return func(key string) bool { _, ok := obj.GetLabels()[key]; return ok }
+	}
+	return handler.Funcs{
+		CreateFunc: func(ctx context.Context, e event.CreateEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
+			enqueue(ctx, q, has(e.Object))
+		},
+		UpdateFunc: func(ctx context.Context, e event.UpdateEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
+			o, n := e.ObjectOld.GetLabels(), e.ObjectNew.GetLabels()
+			if equality.Semantic.DeepEqual(o, n) {
+				return
+			}
+			enqueue(ctx, q, func(key string) bool {
+				ov, ook := o[key]
+				nv, nok := n[key]
+				return ook != nok || ov != nv
+			})
+		},
+		DeleteFunc: func(ctx context.Context, e event.DeleteEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
+			enqueue(ctx, q, has(e.Object))
+		},
+	}
+}
+
+// allPoliciesWhere returns the valid policies of this reconciler's kind, in
+// every namespace, for which keep is true.
+func (r *PolicyReconciler) allPoliciesWhere(ctx context.Context, keep func(*readiness.Policy) bool) []reconcile.Request {
+	var pols []prodreadyv1alpha1.Policy
+	if r.Cluster {
+		var list prodreadyv1alpha1.ClusterReadinessPolicyList
+		if err := r.List(ctx, &list, client.UnsafeDisableDeepCopy); err != nil {
+			ctrl.LoggerFrom(ctx).Error(err, "Listing ClusterReadinessPolicies to map an event")
+			return nil
+		}
+		for i := range list.Items {
+			pols = append(pols, &list.Items[i])
+		}
+	} else {
+		var list prodreadyv1alpha1.ReadinessPolicyList
+		if err := r.List(ctx, &list, client.UnsafeDisableDeepCopy); err != nil {
+			ctrl.LoggerFrom(ctx).Error(err, "Listing ReadinessPolicies to map an event")
+			return nil
+		}
+		for i := range list.Items {
+			pols = append(pols, &list.Items[i])
+		}
+	}
+	var reqs []reconcile.Request
+	for _, p := range pols {
+		if compiled, err := r.Compiler.Compile(p); err == nil && keep(compiled) {
+			reqs = append(reqs, reconcile.Request{NamespacedName: gather.KeyOf(p).NamespacedName})
+		}
+	}
+	return reqs
+}
