@@ -33,7 +33,7 @@ type RuleInfo struct {
 	Fix string
 }
 
-// rules is the catalogue, in the order the engine runs the rules.
+// rules is the catalog, in the order the engine runs the rules.
 var rules = []RuleInfo{
 	{ID: RuleProbesReadiness, Policy: "rules.probes.readiness",
 		Summary: "Every container has a readinessProbe, so a pod receives traffic only when it can serve.",
@@ -91,6 +91,6 @@ var rules = []RuleInfo{
 		Fix:     "Set spec.template.spec.priorityClassName to an existing, allowed PriorityClass with a high enough value."},
 }
 
-// Rules returns the catalogue of every rule the engine knows, in the order
+// Rules returns the catalog of every rule the engine knows, in the order
 // the engine runs them. The caller may modify the returned slice.
 func Rules() []RuleInfo { return slices.Clone(rules) }

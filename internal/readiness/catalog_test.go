@@ -21,21 +21,21 @@ import (
 	"testing"
 )
 
-// TestRulesCatalogue keeps the catalogue and the rule IDs exemptions accept
+// TestRulesCatalog keeps the catalog and the rule IDs exemptions accept
 // in step: every known rule ID has exactly one entry, and every entry names
 // a known rule with a summary and a fix.
-func TestRulesCatalogue(t *testing.T) {
-	catalogued := map[string]bool{}
+func TestRulesCatalog(t *testing.T) {
+	cataloged := map[string]bool{}
 	for _, r := range Rules() {
-		if catalogued[r.ID] {
-			t.Errorf("rule %q is catalogued twice", r.ID)
+		if cataloged[r.ID] {
+			t.Errorf("rule %q is cataloged twice", r.ID)
 		}
-		catalogued[r.ID] = true
+		cataloged[r.ID] = true
 		if r.Summary == "" || r.Fix == "" || !strings.HasPrefix(r.Policy, "rules.") {
 			t.Errorf("rule %q: want a summary, a fix and a rules.* policy field, got %+v", r.ID, r)
 		}
 		if id := strings.Replace(r.ID, "<name>", "cpu", 1); !KnownRuleID(id) {
-			t.Errorf("catalogued rule %q is not a known rule ID", r.ID)
+			t.Errorf("cataloged rule %q is not a known rule ID", r.ID)
 		}
 	}
 	for _, id := range knownRuleIDs {
@@ -45,8 +45,8 @@ func TestRulesCatalogue(t *testing.T) {
 				entry = prefix + "<name>"
 			}
 		}
-		if !catalogued[entry] {
-			t.Errorf("known rule %q has no catalogue entry", id)
+		if !cataloged[entry] {
+			t.Errorf("known rule %q has no catalog entry", id)
 		}
 	}
 }

@@ -147,8 +147,8 @@ func TestRolloutMaxUnavailableRule(t *testing.T) {
 	})
 }
 
-func revisionRules(min *int32) prodreadyv1alpha1.Rules {
-	return prodreadyv1alpha1.Rules{Rollout: &prodreadyv1alpha1.RolloutRules{MinRevisionHistory: min, MaxUnavailable: ios("100%")}}
+func revisionRules(minimum *int32) prodreadyv1alpha1.Rules {
+	return prodreadyv1alpha1.Rules{Rollout: &prodreadyv1alpha1.RolloutRules{MinRevisionHistory: minimum, MaxUnavailable: ios("100%")}}
 }
 
 func TestRolloutRevisionHistoryRule(t *testing.T) {
@@ -351,16 +351,16 @@ func TestSpreadZonesRule(t *testing.T) {
 			mutate: func(d *appsv1.Deployment) { d.Spec.Template.Spec.NodeSelector = map[string]string{defaultZoneKey: "b"} }},
 		"node affinity allowing two zones is not pinned": {rules: spreadRules("", sReq), nodes: twoZones(), mutate: nodeAffinityIn(defaultZoneKey, "a", "b"),
 			want: spreadZonesFinding},
-		"false positive kube-linter #574: a custom zone key is honoured": {rules: custom, nodes: customNodes,
+		"false positive kube-linter #574: a custom zone key is honored": {rules: custom, nodes: customNodes,
 			mutate: withTSC("example.com/zone", corev1.DoNotSchedule, ownSelector())},
 		"custom zone key: the standard key does not count": {rules: custom, nodes: customNodes,
 			mutate: withTSC(defaultZoneKey, corev1.DoNotSchedule, ownSelector()), want: spreadZonesFinding},
-		"custom zone key: nodes labelled only with the standard key are one zone": {rules: custom, nodes: twoZones()},
+		"custom zone key: nodes labeled only with the standard key are one zone": {rules: custom, nodes: twoZones()},
 	}))
 }
 
-func shutdownRules(min int64) prodreadyv1alpha1.Rules {
-	return prodreadyv1alpha1.Rules{Shutdown: &prodreadyv1alpha1.ShutdownRules{MinimumSeconds: new(min)}}
+func shutdownRules(minimum int64) prodreadyv1alpha1.Rules {
+	return prodreadyv1alpha1.Rules{Shutdown: &prodreadyv1alpha1.ShutdownRules{MinimumSeconds: new(minimum)}}
 }
 
 func grace(n int64) func(d *appsv1.Deployment) {
@@ -541,7 +541,7 @@ func priorityName(n string) func(d *appsv1.Deployment) {
 }
 
 func TestPriorityClassRule(t *testing.T) {
-	min := func(n int32) prodreadyv1alpha1.Rules {
+	atLeast := func(n int32) prodreadyv1alpha1.Rules {
 		return prodreadyv1alpha1.Rules{Priority: &prodreadyv1alpha1.PriorityRules{Minimum: new(n)}}
 	}
 	allowed := func(names ...string) prodreadyv1alpha1.Rules {
@@ -551,20 +551,20 @@ func TestPriorityClassRule(t *testing.T) {
 	withDefault := append(clone(classes), priorityClass("default-prio", 500, true))
 	fails := []Finding{{Rule: RulePriorityClass, Path: "spec.template.spec.priorityClassName"}}
 	runOpsCases(t, map[string]opsCase{
-		"named class above the minimum passes": {rules: min(100), mutate: priorityName("high"), classes: classes},
-		"named class below the minimum fails":  {rules: min(100), mutate: priorityName("low"), classes: classes, want: fails, msgContains: []string{`"low" has priority 10`}},
-		"bypass: a class that does not exist always fails": {rules: min(-1000), mutate: priorityName("hihg"), classes: classes, want: fails,
+		"named class above the minimum passes": {rules: atLeast(100), mutate: priorityName("high"), classes: classes},
+		"named class below the minimum fails":  {rules: atLeast(100), mutate: priorityName("low"), classes: classes, want: fails, msgContains: []string{`"low" has priority 10`}},
+		"bypass: a class that does not exist always fails": {rules: atLeast(-1000), mutate: priorityName("hihg"), classes: classes, want: fails,
 			msgContains: []string{"names no PriorityClass", "can create no pods"}},
-		"false positive Polaris: unset with a global default above the minimum passes": {rules: min(100), classes: withDefault},
-		"unset with a global default below the minimum fails":                          {rules: min(1000), classes: withDefault, want: fails, msgContains: []string{"global default"}},
-		"unset without a global default is 0: fails a positive minimum":                {rules: min(1), classes: classes, want: fails, msgContains: []string{"priority 0"}},
-		"unset without a global default is 0: passes a minimum of 0":                   {rules: min(0), classes: classes},
-		"two global defaults: the lowest counts":                                       {rules: min(100), classes: append(clone(withDefault), priorityClass("other-default", 50, true)), want: fails},
+		"false positive Polaris: unset with a global default above the minimum passes": {rules: atLeast(100), classes: withDefault},
+		"unset with a global default below the minimum fails":                          {rules: atLeast(1000), classes: withDefault, want: fails, msgContains: []string{"global default"}},
+		"unset without a global default is 0: fails a positive minimum":                {rules: atLeast(1), classes: classes, want: fails, msgContains: []string{"priority 0"}},
+		"unset without a global default is 0: passes a minimum of 0":                   {rules: atLeast(0), classes: classes},
+		"two global defaults: the lowest counts":                                       {rules: atLeast(100), classes: append(clone(withDefault), priorityClass("other-default", 50, true)), want: fails},
 		"false positive kube-linter: a non-system class is allowed when listed":        {rules: allowed("high"), mutate: priorityName("high"), classes: classes},
 		"class outside allowedClasses fails":                                           {rules: allowed("high"), mutate: priorityName("low"), classes: classes, want: fails, msgContains: []string{"not allowed"}},
 		"global default counts against allowedClasses":                                 {rules: allowed("default-prio"), classes: withDefault},
 		"unset without default fails allowedClasses":                                   {rules: allowed("high"), classes: classes, want: fails, msgContains: []string{"sets no priorityClassName"}},
-		"system class above the minimum passes":                                        {rules: min(1000000), mutate: priorityName("system-cluster-critical"), classes: classes},
+		"system class above the minimum passes":                                        {rules: atLeast(1000000), mutate: priorityName("system-cluster-critical"), classes: classes},
 	})
 }
 

@@ -29,12 +29,13 @@ var defaultRollingUpdateValue = intstr.FromString("25%")
 
 const defaultRevisionHistoryLimit = 10
 
-// rollingFenceposts resolves a rolling update's maxSurge (rounding up) and
-// maxUnavailable (rounding down) against replicas exactly as the Deployment
-// controller does (deploymentutil.ResolveFenceposts), including "both zero
-// means maxUnavailable 1". ok is false when a value cannot be resolved (the
-// API server rejects such a Deployment).
-func rollingFenceposts(ru *appsv1.RollingUpdateDeployment, replicas int32) (surge, unavailable int, ok bool) {
+// rollingMaxUnavailable resolves a rolling update's maxSurge (rounding up)
+// and maxUnavailable (rounding down) against replicas exactly as the
+// Deployment controller does (deploymentutil.ResolveFenceposts), including
+// "both zero means maxUnavailable 1", and returns the resolved
+// maxUnavailable. ok is false when a value cannot be resolved (the API
+// server rejects such a Deployment).
+func rollingMaxUnavailable(ru *appsv1.RollingUpdateDeployment, replicas int32) (unavailable int, ok bool) {
 	ms, mu := &defaultRollingUpdateValue, &defaultRollingUpdateValue
 	if ru != nil {
 		if ru.MaxSurge != nil {
@@ -46,16 +47,16 @@ func rollingFenceposts(ru *appsv1.RollingUpdateDeployment, replicas int32) (surg
 	}
 	surge, err := intstr.GetScaledValueFromIntOrPercent(ms, int(replicas), true)
 	if err != nil {
-		return 0, 0, false
+		return 0, false
 	}
 	unavailable, err = intstr.GetScaledValueFromIntOrPercent(mu, int(replicas), false)
 	if err != nil {
-		return 0, 0, false
+		return 0, false
 	}
 	if surge == 0 && unavailable == 0 {
 		unavailable = 1
 	}
-	return surge, unavailable, true
+	return unavailable, true
 }
 
 // allowedUnavailable resolves the policy's maxUnavailable against replicas
@@ -85,7 +86,7 @@ func checkMaxUnavailable(e *evaluation) {
 			replicas, allowed))
 		return
 	}
-	_, unavailable, ok := rollingFenceposts(st.RollingUpdate, replicas)
+	unavailable, ok := rollingMaxUnavailable(st.RollingUpdate, replicas)
 	if !ok {
 		e.add(RuleRolloutMaxUnavailable, "", "spec.strategy.rollingUpdate", fmt.Sprintf(
 			"spec.strategy.rollingUpdate cannot be resolved against %d replicas; set maxUnavailable and maxSurge to integers or percentages such as 25%%", replicas))

@@ -132,6 +132,9 @@ func nextWord(s string) (word, rest string) {
 // sleepSeconds parses a sleep(1) argument: whole or fractional seconds with
 // an optional s or m suffix, rounded down. Anything else counts as 0.
 func sleepSeconds(s string) int64 {
+	if n, ok := smallUint(s); ok {
+		return n // the common case, without float parsing
+	}
 	mult := 1.0
 	switch {
 	case strings.HasSuffix(s, "s"):
@@ -148,6 +151,22 @@ func sleepSeconds(s string) int64 {
 		return math.MaxInt32
 	}
 	return int64(v)
+}
+
+// smallUint parses 1 to 9 decimal digits.
+func smallUint(s string) (int64, bool) {
+	if len(s) == 0 || len(s) > 9 {
+		return 0, false
+	}
+	var n int64
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int64(c-'0')
+	}
+	return n, true
 }
 
 func checkPreStop(e *evaluation) {

@@ -58,7 +58,7 @@ func checkSpreadNodes(e *evaluation) {
 	if e.d.Spec.Strategy.Type == appsv1.RecreateDeploymentStrategyType || !e.requiredAntiAffinity(hostnameKey) {
 		return
 	}
-	if _, unavailable, ok := rollingFenceposts(e.d.Spec.Strategy.RollingUpdate, replicas); ok && unavailable == 0 {
+	if unavailable, ok := rollingMaxUnavailable(e.d.Spec.Strategy.RollingUpdate, replicas); ok && unavailable == 0 {
 		e.add(RuleSpreadNodes, "", "spec.strategy.rollingUpdate.maxUnavailable", fmt.Sprintf(
 			"required pod anti-affinity on %s with a maxUnavailable that resolves to 0 can deadlock a rollout once every node runs a replica; "+
 				"set spec.strategy.rollingUpdate.maxUnavailable to at least 1 or make the anti-affinity preferred", hostnameKey))
