@@ -18,79 +18,152 @@ package readiness
 
 import "slices"
 
-// RuleInfo describes one rule for people: what it checks and how to fix a
-// violation. The CLI prints these; the engine's own messages are more
-// specific (they name the container and the field).
+// RuleInfo describes one rule ID for people: what it checks, which policy
+// field turns it on and how to fix a violation. The CLI lists it
+// (`prodready rules`) and reports it as SARIF rule metadata.
 type RuleInfo struct {
-	// ID is the stable rule ID, e.g. probes.readiness. For the resource
-	// rules it is the prefix followed by <name>.
+	// ID is the stable rule ID that findings, status and exemptions carry.
 	ID string
-	// Policy is the policy field that turns the rule on, under spec.rules.
-	Policy string
-	// Summary says in one line what the rule checks.
+	// Summary says in one sentence what the rule checks.
 	Summary string
-	// Fix says in one line how to make a failing Deployment pass.
+	// PolicyField is the policy field that turns the rule on.
+	PolicyField string
+	// Fix says how to make a Deployment pass.
 	Fix string
 }
 
-// rules is the catalog, in the order the engine runs the rules.
-var rules = []RuleInfo{
-	{ID: RuleProbesReadiness, Policy: "rules.probes.readiness",
-		Summary: "Every container has a readinessProbe, so a pod receives traffic only when it can serve.",
-		Fix:     "Add a readinessProbe (httpGet, tcpSocket, grpc or exec) to each container."},
-	{ID: RuleProbesLiveness, Policy: "rules.probes.liveness",
-		Summary: "Every container has a livenessProbe, so a hung process is restarted.",
-		Fix:     "Add a livenessProbe to each container, checking something cheaper than readiness."},
-	{ID: RuleProbesStartup, Policy: "rules.probes.startup",
-		Summary: "Every container has a startupProbe, so a slow start is not killed by the livenessProbe.",
-		Fix:     "Add a startupProbe with failureThreshold × periodSeconds above the worst start time."},
-	{ID: RuleProbesDistinct, Policy: "rules.probes.distinct",
-		Summary: "No container's livenessProbe is identical to its readinessProbe.",
-		Fix:     "Give the livenessProbe a higher failureThreshold or periodSeconds, or a cheaper endpoint."},
-	{ID: RuleResourcesRequestPrefix + "<name>", Policy: "rules.resources.requests",
-		Summary: "Every container requests a non-zero amount of each listed resource (cpu, memory, ephemeral-storage).",
-		Fix:     "Set resources.requests.<name> on each container."},
-	{ID: RuleResourcesLimitPrefix + "<name>", Policy: "rules.resources.limits",
-		Summary: "Every container limits each listed resource to a non-zero quantity.",
-		Fix:     "Set resources.limits.<name> on each container."},
-	{ID: RuleReplicasMinimum, Policy: "rules.replicas.minimum",
-		Summary: "The effective replica count (the HPA's minReplicas, else spec.replicas) is at least the minimum.",
-		Fix:     "Raise spec.replicas, or the targeting HorizontalPodAutoscaler's minReplicas."},
-	{ID: RulePDBRequired, Policy: "rules.podDisruptionBudget.required",
-		Summary: "A PodDisruptionBudget in the namespace selects the pod template's labels.",
-		Fix:     "Create a PodDisruptionBudget whose selector matches the pods, e.g. with maxUnavailable: 1."},
-	{ID: RulePDBAllowsDisruption, Policy: "rules.podDisruptionBudget.allowsDisruption",
-		Summary: "Exactly one matching PodDisruptionBudget, and it can allow a voluntary eviction.",
-		Fix:     "Keep one PodDisruptionBudget per Deployment and allow at least one disruption."},
-	{ID: RuleMetricsAnnotation, Policy: "rules.metrics.annotations",
-		Summary: "Each listed pod template annotation is present and its value matches the pattern.",
-		Fix:     "Add the annotation under spec.template.metadata.annotations."},
-	{ID: RuleRolloutMaxUnavailable, Policy: "rules.rollout.maxUnavailable",
-		Summary: "A rollout of 2 or more replicas never takes more than the allowed number down at once (default: never all); Recreate fails.",
-		Fix:     "Use RollingUpdate and lower spec.strategy.rollingUpdate.maxUnavailable; raise maxSurge to keep rollouts fast."},
-	{ID: RuleRolloutRevisionHistory, Policy: "rules.rollout.minRevisionHistory",
-		Summary: "spec.revisionHistoryLimit keeps enough old ReplicaSets for kubectl rollout undo (default minimum 1).",
-		Fix:     "Set spec.revisionHistoryLimit to at least the minimum (the API default is 10)."},
-	{ID: RuleSpreadNodes, Policy: "rules.spread.nodes",
-		Summary: "Two or more replicas are spread over nodes by a topologySpreadConstraint or pod anti-affinity selecting their own pods.",
-		Fix:     "Add a topologySpreadConstraint on kubernetes.io/hostname whose labelSelector matches the pod template's labels."},
-	{ID: RuleSpreadZones, Policy: "rules.spread.zones",
-		Summary: "Two or more replicas are spread over zones when the cluster's Nodes span at least two zones.",
-		Fix:     "Add a topologySpreadConstraint on the zone key whose labelSelector matches the pod template's labels."},
-	{ID: RuleShutdownGracePeriod, Policy: "rules.shutdown.minimumSeconds",
-		Summary: "Each container keeps at least the minimum seconds between SIGTERM and SIGKILL after its preStop sleep.",
-		Fix:     "Raise spec.template.spec.terminationGracePeriodSeconds or shorten the preStop sleep."},
-	{ID: RuleShutdownPreStop, Policy: "rules.shutdown.preStop",
-		Summary: "Each container serving a port a Service targets has a preStop handler, so it drains before SIGTERM.",
-		Fix:     "Add lifecycle.preStop with the sleep action (sleep: {seconds: 5}); it needs no shell in the image."},
-	{ID: RuleImagePinned, Policy: "rules.images.pinned",
-		Summary: "Every image has a digest or an immutable tag (not missing, not in mutableTags; a digest when requireDigest).",
-		Fix:     "Reference images by version tag or by digest (name@sha256:...)."},
-	{ID: RulePriorityClass, Policy: "rules.priority",
-		Summary: "The priorityClassName exists, and the resolved priority (class, else global default, else 0) meets the minimum and allowed list.",
-		Fix:     "Set spec.template.spec.priorityClassName to an existing, allowed PriorityClass with a high enough value."},
+// catalog holds one entry per rule ID in knownRuleIDs, in that order.
+var catalog = []RuleInfo{
+	{
+		ID:          RuleProbesReadiness,
+		Summary:     "Every container and native sidecar has a readinessProbe, so a pod receives traffic only when it can serve.",
+		PolicyField: "spec.rules.probes.readiness: Required",
+		Fix:         "Add spec.template.spec.containers[*].readinessProbe, e.g. an httpGet on the endpoint that answers when the app can serve.",
+	},
+	{
+		ID:          RuleProbesLiveness,
+		Summary:     "Every container and native sidecar has a livenessProbe, so a hung process is restarted.",
+		PolicyField: "spec.rules.probes.liveness: Required",
+		Fix:         "Add spec.template.spec.containers[*].livenessProbe on a cheap endpoint that fails only when the process is stuck.",
+	},
+	{
+		ID:          RuleProbesStartup,
+		Summary:     "Every container and native sidecar has a startupProbe, so a slow start is not killed by the livenessProbe.",
+		PolicyField: "spec.rules.probes.startup: Required",
+		Fix:         "Add spec.template.spec.containers[*].startupProbe with failureThreshold x periodSeconds longer than the slowest start.",
+	},
+	{
+		ID:          RuleProbesDistinct,
+		Summary:     "A container's livenessProbe is not identical to its readinessProbe, so an overloaded pod is taken out of rotation instead of restarted.",
+		PolicyField: "spec.rules.probes.distinct: true",
+		Fix:         "Give the livenessProbe a higher failureThreshold or periodSeconds than the readinessProbe, or point it at a cheaper endpoint.",
+	},
+	resourceRule("requests", "cpu"),
+	resourceRule("requests", "memory"),
+	resourceRule("requests", "ephemeral-storage"),
+	resourceRule("limits", "cpu"),
+	resourceRule("limits", "memory"),
+	resourceRule("limits", "ephemeral-storage"),
+	{
+		ID:          RuleReplicasMinimum,
+		Summary:     "The Deployment runs at least the minimum number of replicas; with a HorizontalPodAutoscaler, its minReplicas counts.",
+		PolicyField: "spec.rules.replicas.minimum",
+		Fix:         "Raise spec.replicas, or the spec.minReplicas of the HorizontalPodAutoscaler that scales the Deployment, to at least the minimum.",
+	},
+	{
+		ID:          RulePDBRequired,
+		Summary:     "A PodDisruptionBudget in the Deployment's namespace selects its pod template's labels.",
+		PolicyField: "spec.rules.podDisruptionBudget.required: true",
+		Fix:         "Create a policy/v1 PodDisruptionBudget whose spec.selector matches spec.template.metadata.labels, e.g. with maxUnavailable: 1.",
+	},
+	{
+		ID:          RulePDBAllowsDisruption,
+		Summary:     "Exactly one PodDisruptionBudget selects the pods and it allows at least one voluntary eviction, so node drains do not block.",
+		PolicyField: "spec.rules.podDisruptionBudget.allowsDisruption: true",
+		Fix:         "Keep one PodDisruptionBudget per set of pods and let it allow a disruption: maxUnavailable of at least 1, or minAvailable below the replica count.",
+	},
+	{
+		ID:          RuleMetricsAnnotation,
+		Summary:     "The pod template carries every required annotation (such as prometheus.io/scrape), with a value matching the policy's pattern.",
+		PolicyField: "spec.rules.metrics.annotations",
+		Fix:         "Add the annotation under spec.template.metadata.annotations with a value the policy's pattern accepts.",
+	},
+	{
+		ID:          RuleRolloutMaxUnavailable,
+		Summary:     "With two or more replicas, a rollout never takes more than the allowed number down at once (default: all but one), resolved as the Deployment controller resolves maxUnavailable and maxSurge; Recreate fails.",
+		PolicyField: "spec.rules.rollout.maxUnavailable",
+		Fix:         "Use strategy type RollingUpdate and lower spec.strategy.rollingUpdate.maxUnavailable; raise maxSurge to keep rollouts fast.",
+	},
+	{
+		ID:          RuleRolloutRevisionHistory,
+		Summary:     "spec.revisionHistoryLimit keeps enough old ReplicaSets for kubectl rollout undo (default minimum 1).",
+		PolicyField: "spec.rules.rollout.minRevisionHistory",
+		Fix:         "Set spec.revisionHistoryLimit to at least the minimum, or leave it unset (the API default is 10).",
+	},
+	{
+		ID:          RuleSpreadNodes,
+		Summary:     "Two or more replicas are kept off a single node by a topologySpreadConstraint or pod anti-affinity that selects their own pods; required hostname anti-affinity must not meet a maxUnavailable of 0.",
+		PolicyField: "spec.rules.spread.nodes: Preferred | Required",
+		Fix:         "Add a topologySpreadConstraint with topologyKey kubernetes.io/hostname whose labelSelector matches spec.template.metadata.labels.",
+	},
+	{
+		ID:          RuleSpreadZones,
+		Summary:     "When the cluster's Nodes span two or more zones, two or more replicas are spread over zones by a topologySpreadConstraint or pod anti-affinity.",
+		PolicyField: "spec.rules.spread.zones: Preferred | Required",
+		Fix:         "Add a topologySpreadConstraint with topologyKey topology.kubernetes.io/zone (or the policy's zoneKey) whose labelSelector matches spec.template.metadata.labels.",
+	},
+	{
+		ID:          RuleShutdownGracePeriod,
+		Summary:     "Each container keeps at least the minimum seconds between SIGTERM and SIGKILL: terminationGracePeriodSeconds minus its preStop sleep.",
+		PolicyField: "spec.rules.shutdown.minimumSeconds",
+		Fix:         "Raise spec.template.spec.terminationGracePeriodSeconds, or shorten the preStop sleep.",
+	},
+	{
+		ID:          RuleShutdownPreStop,
+		Summary:     "Each container serving a port that a Service of the namespace targets has a preStop handler, so it drains before SIGTERM.",
+		PolicyField: "spec.rules.shutdown.preStop: Required",
+		Fix:         "Add lifecycle.preStop with the sleep action (sleep: {seconds: 5}); it needs no shell in the image.",
+	},
+	{
+		ID:          RuleImagePinned,
+		Summary:     "Every container, init container and sidecar image has a digest or an immutable tag: not missing (registry:5000/app has none), not in mutableTags.",
+		PolicyField: "spec.rules.images.pinned: true",
+		Fix:         "Reference the image by a version tag or by digest (name@sha256:...).",
+	},
+	{
+		ID:          RulePriorityClass,
+		Summary:     "The priorityClassName names an existing PriorityClass, and the resolved priority (the class, else the global default, else 0) meets the minimum and the allowed classes.",
+		PolicyField: "spec.rules.priority.minimum, spec.rules.priority.allowedClasses",
+		Fix:         "Set spec.template.spec.priorityClassName to an existing, allowed PriorityClass with a high enough value.",
+	},
 }
 
-// Rules returns the catalog of every rule the engine knows, in the order
-// the engine runs them. The caller may modify the returned slice.
-func Rules() []RuleInfo { return slices.Clone(rules) }
+func resourceRule(kind, name string) RuleInfo {
+	if kind == "requests" {
+		return RuleInfo{
+			ID:          RuleResourcesRequestPrefix + name,
+			Summary:     "Every container and native sidecar requests " + name + ", so the scheduler reserves what it needs.",
+			PolicyField: "spec.rules.resources.requests: [" + name + "]",
+			Fix:         "Set spec.template.spec.containers[*].resources.requests." + name + " to what the container needs under normal load.",
+		}
+	}
+	return RuleInfo{
+		ID:          RuleResourcesLimitPrefix + name,
+		Summary:     "Every container and native sidecar has a " + name + " limit, so one pod cannot starve its node.",
+		PolicyField: "spec.rules.resources.limits: [" + name + "]",
+		Fix:         "Set spec.template.spec.containers[*].resources.limits." + name + " to the most the container may use.",
+	}
+}
+
+// Rules returns the catalog of every rule ID, in a stable order. The caller
+// may modify the returned slice.
+func Rules() []RuleInfo { return slices.Clone(catalog) }
+
+// LookupRule returns the catalog entry of a rule ID.
+func LookupRule(id string) (RuleInfo, bool) {
+	i := slices.IndexFunc(catalog, func(r RuleInfo) bool { return r.ID == id })
+	if i < 0 {
+		return RuleInfo{}, false
+	}
+	return catalog[i], true
+}
