@@ -21,9 +21,11 @@ import (
 	"fmt"
 	"sync"
 
+	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	schedulingv1 "k8s.io/api/scheduling/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
+	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/client-go/util/workqueue"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
@@ -114,13 +116,42 @@ func priorityChanged() predicate.Predicate {
 	}}
 }
 
-// mapService enqueues the policies with rule shutdown.preStop that may
-// select Deployments in the Service's namespace.
+// mapService enqueues the policies with rule shutdown.preStop that select a
+// Deployment whose pods the Service selects. On an update it is called for
+// the old and the new Service, so pods it stops selecting count too.
 func (r *PolicyReconciler) mapService(ctx context.Context, obj client.Object) []reconcile.Request {
-	var reqs []reconcile.Request
-	for _, c := range r.policiesInScope(ctx, obj.GetNamespace()) {
+	svc, ok := obj.(*corev1.Service)
+	if !ok || len(svc.Spec.Selector) == 0 {
+		return nil // a Service without a selector targets no pods
+	}
+	var candidates []gather.Candidate
+	for _, c := range r.policiesInScope(ctx, svc.Namespace) {
 		if c.Compiled.UsesServices() {
-			reqs = append(reqs, reconcile.Request{NamespacedName: c.Key.NamespacedName})
+			candidates = append(candidates, c)
+		}
+	}
+	if len(candidates) == 0 {
+		return nil
+	}
+	var list appsv1.DeploymentList
+	if err := r.List(ctx, &list, client.InNamespace(svc.Namespace), client.UnsafeDisableDeepCopy); err != nil {
+		ctrl.LoggerFrom(ctx).Error(err, "Listing Deployments to map a Service event", "namespace", svc.Namespace)
+		return nil
+	}
+	sel := labels.SelectorFromValidatedSet(svc.Spec.Selector)
+	seen := map[reconcile.Request]bool{}
+	var reqs []reconcile.Request
+	for i := range list.Items {
+		d := &list.Items[i]
+		if !sel.Matches(labels.Set(d.Spec.Template.Labels)) {
+			continue
+		}
+		for _, c := range candidates {
+			req := reconcile.Request{NamespacedName: c.Key.NamespacedName}
+			if !seen[req] && c.Compiled.SelectsDeployment(d.Labels) {
+				seen[req] = true
+				reqs = append(reqs, req)
+			}
 		}
 	}
 	return reqs
