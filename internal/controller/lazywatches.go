@@ -53,15 +53,21 @@ type lazyWatches struct {
 	started map[string]bool
 }
 
-// ensure starts the watches the policy's rules need and that are not
-// running yet.
-func (r *PolicyReconciler) ensureWatches(p *readiness.Policy) error {
+// ensureWatches starts the watches the policy's rules need and that are not
+// running yet. It first waits for each kind's informer to sync, so that the
+// evaluation that follows reads a complete cache.
+func (r *PolicyReconciler) ensureWatches(ctx context.Context, p *readiness.Policy) error {
 	w := r.lazy
 	if w == nil || w.ctrl == nil {
 		return nil // not set up by SetupWithManager (unit tests)
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	for _, obj := range gather.LazyKinds(gather.NeedsOf(p)) {
+		if _, err := w.cache.GetInformer(ctx, obj); err != nil {
+			return fmt.Errorf("starting the informer for %T: %w", obj, err)
+		}
+	}
 	start := func(kind string, src source.Source) error {
 		if w.started[kind] {
 			return nil

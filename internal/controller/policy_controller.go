@@ -122,7 +122,7 @@ func (r *PolicyReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctr
 		return ctrl.Result{}, r.patchStatus(ctx, obj, before, pol.GetPolicyStatus())
 	}
 
-	if err := r.ensureWatches(compiled); err != nil {
+	if err := r.ensureWatches(ctx, compiled); err != nil {
 		return ctrl.Result{}, err
 	}
 	start := time.Now()

@@ -32,6 +32,7 @@ import (
 	schedulingv1 "k8s.io/api/scheduling/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	prodreadyv1alpha1 "github.com/prodready/prodready/api/v1alpha1"
@@ -163,6 +164,9 @@ func (o *NamespaceObjects) Load(ctx context.Context, r client.Reader, namespace 
 		o.PodDisruptionBudgets, o.HorizontalPodAutoscalers, o.loaded.Replicas = pdbs.Items, hpas.Items, true
 	}
 	if n.Services && !o.loaded.Services {
+		if err := startInformer(ctx, r, &corev1.Service{}); err != nil {
+			return err
+		}
 		var svcs corev1.ServiceList
 		if err := r.List(ctx, &svcs, client.InNamespace(namespace), client.UnsafeDisableDeepCopy); err != nil {
 			return fmt.Errorf("listing Services in %q: %w", namespace, err)
@@ -176,6 +180,9 @@ func (o *NamespaceObjects) Load(ctx context.Context, r client.Reader, namespace 
 // loaded yet: Nodes (metadata only) and PriorityClasses.
 func (o *NamespaceObjects) LoadCluster(ctx context.Context, r client.Reader, n Needs) error {
 	if n.Nodes && !o.loaded.Nodes {
+		if err := startInformer(ctx, r, NodeMetadata()); err != nil {
+			return err
+		}
 		nodes := NodeMetadataList()
 		if err := r.List(ctx, nodes, client.UnsafeDisableDeepCopy); err != nil {
 			return fmt.Errorf("listing Node metadata: %w", err)
@@ -183,6 +190,9 @@ func (o *NamespaceObjects) LoadCluster(ctx context.Context, r client.Reader, n N
 		o.Nodes, o.loaded.Nodes = nodes.Items, true
 	}
 	if n.PriorityClasses && !o.loaded.PriorityClasses {
+		if err := startInformer(ctx, r, &schedulingv1.PriorityClass{}); err != nil {
+			return err
+		}
 		var pcs schedulingv1.PriorityClassList
 		if err := r.List(ctx, &pcs, client.UnsafeDisableDeepCopy); err != nil {
 			return fmt.Errorf("listing PriorityClasses: %w", err)
@@ -190,6 +200,45 @@ func (o *NamespaceObjects) LoadCluster(ctx context.Context, r client.Reader, n N
 		o.PriorityClasses, o.loaded.PriorityClasses = pcs.Items, true
 	}
 	return nil
+}
+
+// informerStarter is the part of a controller-runtime cache that starts
+// (or returns the running) informer of a kind.
+type informerStarter interface {
+	GetInformer(ctx context.Context, obj client.Object, opts ...cache.InformerGetOption) (cache.Informer, error)
+}
+
+// startInformer makes sure the cache has a synced informer for a kind that
+// is cached only once a policy needs it (Services, Node metadata,
+// PriorityClasses), so that the read works even when the cache refuses
+// reads of kinds without an informer. The first call waits for the
+// informer's initial LIST, within ctx; later calls return at once. Readers
+// that are not a cache are left alone.
+func startInformer(ctx context.Context, r client.Reader, obj client.Object) error {
+	s, ok := r.(informerStarter)
+	if !ok {
+		return nil
+	}
+	if _, err := s.GetInformer(ctx, obj); err != nil {
+		return fmt.Errorf("starting the informer for %T: %w", obj, err)
+	}
+	return nil
+}
+
+// LazyKinds returns an empty object of each kind that is cached only once a
+// policy needs it, with the Needs that asks for it.
+func LazyKinds(n Needs) []client.Object {
+	var out []client.Object
+	if n.Services {
+		out = append(out, &corev1.Service{})
+	}
+	if n.Nodes {
+		out = append(out, NodeMetadata())
+	}
+	if n.PriorityClasses {
+		out = append(out, &schedulingv1.PriorityClass{})
+	}
+	return out
 }
 
 // ShareCluster copies the cluster-scoped objects another NamespaceObjects
