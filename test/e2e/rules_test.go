@@ -85,7 +85,7 @@ var opsRuleCases = []opsRuleCase{
 var _ = Describe("The operational rules", func() {
 	for _, tc := range opsRuleCases {
 		It("deny "+tc.rule+" under Enforce and ratchet an old violation through an image change", func() {
-			ns := newNamespace("e2e-" + strings.ReplaceAll(tc.rule, ".", "-"))
+			ns := newNamespace("e2e-" + strings.ToLower(strings.ReplaceAll(tc.rule, ".", "-")))
 			if tc.objects != nil {
 				objs := tc.objects(ns)
 				Expect(apply(objs).err).NotTo(HaveOccurred())
@@ -103,11 +103,14 @@ var _ = Describe("The operational rules", func() {
 			Expect(apply(policy).err).NotTo(HaveOccurred())
 
 			By("denying a new Deployment with the same violation")
-			var denied result
+			fresh := opsDeployment(ns, "fresh", image, tc.spec, tc.pod, tc.container)
+			// A server-side dry run persists nothing, so it can be retried
+			// until the webhook's cache has the policy.
 			Eventually(func() error {
-				denied = apply(opsDeployment(ns, "fresh", image, tc.spec, tc.pod, tc.container))
-				return denied.err
+				return apply(fresh, "--dry-run=server").err
 			}).WithTimeout(timeout).WithPolling(interval).Should(HaveOccurred(), "the webhook never denied the Deployment")
+			denied := apply(fresh)
+			Expect(denied.err).To(HaveOccurred(), denied.String())
 			Expect(denied.stderr).To(ContainSubstring(tc.rule))
 			Expect(denied.stderr).To(ContainSubstring(`The Deployment "fresh" is invalid`))
 			Expect(denied.stderr).To(ContainSubstring("ReadinessPolicy/" + ns + "/ops"))
