@@ -370,8 +370,11 @@ type AnnotationRequirement struct {
 
 	// value, when set, is a regular expression (RE2 syntax) that must match
 	// the whole annotation value, for example "true" or "[0-9]+". When
-	// absent, any value is accepted.
-	// +kubebuilder:validation:MaxLength=1024
+	// absent, any value is accepted. The compiled expression may hold at
+	// most 4096 instructions, and all values of a policy together 16384: a
+	// 512-character literal or alternation fits, large repetition counts
+	// such as (?:abc){1000} do not.
+	// +kubebuilder:validation:MaxLength=512
 	// +optional
 	Value string `json:"value,omitempty"`
 }
@@ -412,7 +415,7 @@ type Exemption struct {
 
 	// reason says why the exemption exists; it is required.
 	// +kubebuilder:validation:MinLength=1
-	// +kubebuilder:validation:MaxLength=1024
+	// +kubebuilder:validation:MaxLength=512
 	// +required
 	Reason string `json:"reason"`
 

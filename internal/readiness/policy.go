@@ -174,6 +174,7 @@ func (p *Policy) compileRules(r *prodreadyv1alpha1.Rules, path *field.Path) fiel
 	if m := r.Metrics; m != nil {
 		ap := path.Child("metrics", "annotations")
 		seen := map[string]bool{}
+		budget := MaxPolicyRegexProgramSize
 		for i, a := range m.Annotations {
 			if a.Key == "" {
 				errs = append(errs, field.Required(ap.Index(i).Child("key"), "the annotation key must not be empty"))
@@ -186,18 +187,16 @@ func (p *Policy) compileRules(r *prodreadyv1alpha1.Rules, path *field.Path) fiel
 			seen[a.Key] = true
 			ar := annotationRule{key: a.Key, pattern: a.Value}
 			if a.Value != "" {
-				// Validate the value on its own first: a value such as
-				// "a)|(b" is not a regular expression, yet it would compile
-				// once wrapped and then escape the whole-value anchors.
-				_, err := regexp.Compile(a.Value)
-				var re *regexp.Regexp
-				if err == nil {
-					re, err = regexp.Compile(`^(?:` + a.Value + `)$`)
-				}
+				re, size, err := compileBounded(a.Value, budget)
 				if err != nil {
-					errs = append(errs, field.Invalid(ap.Index(i).Child("value"), a.Value, "not a valid regular expression: "+err.Error()))
+					msg := "not a valid regular expression: " + err.Error()
+					if _, ok := err.(*regexBudgetError); ok {
+						msg = err.Error()
+					}
+					errs = append(errs, field.Invalid(ap.Index(i).Child("value"), truncated(a.Value), msg))
 					continue
 				}
+				budget -= size
 				ar.re = re
 			}
 			p.annotations = append(p.annotations, ar)

@@ -375,12 +375,12 @@ func checkMetricsAnnotations(e *evaluation) {
 		switch {
 		case !ok:
 			e.add(RuleMetricsAnnotation, "", "spec.template.metadata.annotations", fmt.Sprintf(
-				"pod template annotation %q is missing; add it under spec.template.metadata.annotations%s",
-				a.key, wantValue(a)))
+				"pod template annotation %s is missing; add it under spec.template.metadata.annotations%s",
+				quote(a.key), wantValue(a)))
 		case a.re != nil && !a.re.MatchString(v):
 			e.add(RuleMetricsAnnotation, "", "spec.template.metadata.annotations", fmt.Sprintf(
-				"pod template annotation %q is %q, which does not match %q; change the value under spec.template.metadata.annotations",
-				a.key, v, a.pattern))
+				"pod template annotation %s is %s, which does not match %s; change the value under spec.template.metadata.annotations",
+				quote(a.key), quote(v), quote(a.pattern)))
 		}
 	}
 }
@@ -389,5 +389,5 @@ func wantValue(a *annotationRule) string {
 	if a.re == nil {
 		return ""
 	}
-	return fmt.Sprintf(" with a value matching %q", a.pattern)
+	return " with a value matching " + quote(a.pattern)
 }
