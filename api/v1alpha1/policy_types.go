@@ -451,6 +451,10 @@ const (
 // unbounded in etcd; status.summary.violations holds the true total.
 const MaxStatusViolations = 50
 
+// MaxViolationMessageLength caps status.violations[].message; the controller
+// cuts a longer message (the engine's messages are far shorter).
+const MaxViolationMessageLength = 1024
+
 // PolicyStatus is the observed state shared by both policy kinds.
 type PolicyStatus struct {
 	// observedGeneration is the generation of the spec last evaluated.
@@ -461,6 +465,7 @@ type PolicyStatus struct {
 	// matched Deployment passes).
 	// +listType=map
 	// +listMapKey=type
+	// +kubebuilder:validation:MaxItems=8
 	// +optional
 	Conditions []metav1.Condition `json:"conditions,omitempty"`
 
@@ -471,6 +476,7 @@ type PolicyStatus struct {
 	// violations lists up to 50 violations, sorted by namespace, Deployment,
 	// rule, container and message; summary.violations is the true total.
 	// +listType=atomic
+	// +kubebuilder:validation:MaxItems=50
 	// +optional
 	Violations []Violation `json:"violations,omitempty"`
 }
@@ -501,15 +507,20 @@ type Summary struct {
 // Violation is one rule that one Deployment (or one of its containers) fails.
 type Violation struct {
 	// namespace of the Deployment.
+	// +kubebuilder:validation:MaxLength=63
 	Namespace string `json:"namespace"`
 	// deployment is the Deployment's name.
+	// +kubebuilder:validation:MaxLength=253
 	Deployment string `json:"deployment"`
 	// rule is the stable rule ID, for example probes.readiness.
+	// +kubebuilder:validation:MaxLength=128
 	Rule string `json:"rule"`
 	// container is the container's name; empty for rules about the whole
 	// Deployment.
+	// +kubebuilder:validation:MaxLength=63
 	// +optional
 	Container string `json:"container,omitempty"`
 	// message says what is wrong and how to fix it.
+	// +kubebuilder:validation:MaxLength=1024
 	Message string `json:"message"`
 }

@@ -79,10 +79,7 @@ func (m *policyMetrics) observe(key gather.PolicyKey, o *outcome, took time.Dura
 	name := key.String()
 	policyMatched.WithLabelValues(name).Set(float64(o.summary.Matched))
 
-	counts := map[violationKey]int{}
-	for _, v := range o.violations {
-		counts[violationKey{v.Namespace, v.Rule}]++
-	}
+	counts := o.counts
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	for k := range m.last[key] {

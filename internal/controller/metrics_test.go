@@ -68,7 +68,10 @@ func TestPolicyMetrics(t *testing.T) {
 		} else {
 			o := newOutcome()
 			o.summary.Matched = s.matched
-			o.violations = s.violations
+			for _, v := range s.violations {
+				o.keep(v)
+				o.counts[violationKey{v.Namespace, v.Rule}]++
+			}
 			m.observe(key, o, time.Millisecond)
 			if got := testutil.ToFloat64(policyMatched.WithLabelValues(name)); got != float64(s.matched) {
 				t.Fatalf("%s: matched = %v, want %d", s.name, got, s.matched)

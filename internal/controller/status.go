@@ -22,6 +22,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -33,8 +34,14 @@ import (
 
 // outcome aggregates the evaluation of every Deployment a policy selects.
 type outcome struct {
-	summary    prodreadyv1alpha1.Summary
-	violations []prodreadyv1alpha1.Violation // all of them, unsorted
+	summary prodreadyv1alpha1.Summary
+	// violations are the first MaxStatusViolations violations in status
+	// order (namespace, Deployment, rule, container, message), kept sorted
+	// as they are added: memory stays bounded whatever the policy matches.
+	violations []prodreadyv1alpha1.Violation
+	// counts holds the true number of violations per namespace and rule,
+	// for metrics.
+	counts map[violationKey]int
 	// nonCompliant maps each non-compliant Deployment to its violated rule IDs.
 	nonCompliant map[types.NamespacedName][]string
 	// compliant lists the compliant Deployments.
@@ -44,13 +51,13 @@ type outcome struct {
 }
 
 func newOutcome() *outcome {
-	return &outcome{nonCompliant: map[types.NamespacedName][]string{}, compliant: map[types.NamespacedName]struct{}{}}
+	return &outcome{nonCompliant: map[types.NamespacedName][]string{}, compliant: map[types.NamespacedName]struct{}{}, counts: map[violationKey]int{}}
 }
 
 // add records one Deployment's result.
 func (o *outcome) add(d types.NamespacedName, res *readiness.Result) {
 	o.summary.Matched++
-	if len(res.Exempted) > 0 {
+	if res.ExemptedCount > 0 {
 		o.summary.Exempted++
 	}
 	if !res.NextExpiry.IsZero() && (o.nextExpiry.IsZero() || res.NextExpiry.Before(o.nextExpiry)) {
@@ -62,27 +69,50 @@ func (o *outcome) add(d types.NamespacedName, res *readiness.Result) {
 		return
 	}
 	o.summary.NonCompliant++
-	o.summary.Violations += int32(len(res.Violations))
+	o.summary.Violations += int32(res.ViolationCount)
 	rules := make([]string, 0, len(res.Violations))
 	for _, f := range res.Violations {
-		o.violations = append(o.violations, prodreadyv1alpha1.Violation{
-			Namespace: d.Namespace, Deployment: d.Name, Rule: f.Rule, Container: f.Container, Message: f.Message,
+		o.keep(prodreadyv1alpha1.Violation{
+			Namespace: d.Namespace, Deployment: d.Name, Rule: f.Rule, Container: f.Container, Message: truncateMessage(f.Message),
 		})
+		o.counts[violationKey{d.Namespace, f.Rule}]++
 		if !slices.Contains(rules, f.Rule) {
 			rules = append(rules, f.Rule)
+		}
+	}
+	for rule, n := range res.Unlisted {
+		o.counts[violationKey{d.Namespace, rule}] += n
+		if !slices.Contains(rules, rule) {
+			rules = append(rules, rule)
 		}
 	}
 	slices.Sort(rules)
 	o.nonCompliant[d] = rules
 }
 
+func compareViolations(a, b prodreadyv1alpha1.Violation) int {
+	return cmp.Or(cmp.Compare(a.Namespace, b.Namespace), cmp.Compare(a.Deployment, b.Deployment),
+		cmp.Compare(a.Rule, b.Rule), cmp.Compare(a.Container, b.Container), cmp.Compare(a.Message, b.Message))
+}
+
+// keep inserts a violation into the sorted top MaxStatusViolations, dropping
+// the last one when full: a bounded top-N rather than collect, sort and cut.
+func (o *outcome) keep(v prodreadyv1alpha1.Violation) {
+	n := prodreadyv1alpha1.MaxStatusViolations
+	if len(o.violations) == n && compareViolations(v, o.violations[n-1]) >= 0 {
+		return
+	}
+	i, _ := slices.BinarySearchFunc(o.violations, v, compareViolations)
+	if len(o.violations) == n {
+		o.violations = o.violations[:n-1]
+	}
+	o.violations = slices.Insert(o.violations, i, v)
+}
+
 // listedViolations returns the violations sorted by namespace, Deployment,
 // rule, container and message, capped at MaxStatusViolations.
 func listedViolations(vs []prodreadyv1alpha1.Violation) []prodreadyv1alpha1.Violation {
-	slices.SortFunc(vs, func(a, b prodreadyv1alpha1.Violation) int {
-		return cmp.Or(cmp.Compare(a.Namespace, b.Namespace), cmp.Compare(a.Deployment, b.Deployment),
-			cmp.Compare(a.Rule, b.Rule), cmp.Compare(a.Container, b.Container), cmp.Compare(a.Message, b.Message))
-	})
+	slices.SortFunc(vs, compareViolations)
 	if len(vs) > prodreadyv1alpha1.MaxStatusViolations {
 		vs = vs[:prodreadyv1alpha1.MaxStatusViolations]
 	}
@@ -91,6 +121,23 @@ func listedViolations(vs []prodreadyv1alpha1.Violation) []prodreadyv1alpha1.Viol
 	}
 	return vs
 }
+
+// truncateMessage cuts a message to MaxViolationMessageLength bytes at a
+// rune boundary. The engine's messages are bounded already (quoted values are
+// cut); this keeps the status within its schema whatever a rule writes.
+func truncateMessage(m string) string {
+	const limit = prodreadyv1alpha1.MaxViolationMessageLength
+	if len(m) <= limit {
+		return m
+	}
+	cut := limit - len(truncatedSuffix)
+	for cut > 0 && !utf8.RuneStart(m[cut]) {
+		cut--
+	}
+	return m[:cut] + truncatedSuffix
+}
+
+const truncatedSuffix = " [truncated]"
 
 // setEvaluatedStatus writes a successful evaluation into the status.
 func setEvaluatedStatus(st *prodreadyv1alpha1.PolicyStatus, generation int64, o *outcome) {
@@ -125,7 +172,7 @@ func setCompliantCondition(st *prodreadyv1alpha1.PolicyStatus, generation int64,
 // evaluation's summary and violations are kept, as they are still the last
 // known truth; Compliant becomes Unknown.
 func setInvalidSpecStatus(st *prodreadyv1alpha1.PolicyStatus, generation int64, err error) {
-	msg := "The spec is invalid: " + err.Error()
+	msg := truncateMessage("The spec is invalid: " + err.Error())
 	meta.SetStatusCondition(&st.Conditions, metav1.Condition{
 		Type: prodreadyv1alpha1.ConditionReady, Status: metav1.ConditionFalse, ObservedGeneration: generation,
 		Reason: prodreadyv1alpha1.ReasonInvalidSpec, Message: msg,

@@ -18,8 +18,13 @@ package readiness
 
 import (
 	"strconv"
+	"strings"
 	"unicode/utf8"
 )
+
+// MaxListedNames is the most object names (such as matching
+// PodDisruptionBudgets) one message lists; the rest are counted.
+const MaxListedNames = 5
 
 // MaxQuotedValue is the most bytes of a tenant-written value (an annotation
 // value, a pattern) quoted in a message; longer values are cut and their
@@ -50,4 +55,19 @@ func truncated(s string) string {
 		cut--
 	}
 	return s[:cut] + "... (" + strconv.Itoa(len(s)) + " bytes)"
+}
+
+// quoteList renders names as a quoted, comma-separated list of at most
+// MaxListedNames, followed by "and N more" when there are more.
+func quoteList(names []string) string {
+	shown := names[:min(len(names), MaxListedNames)]
+	quoted := make([]string, len(shown))
+	for i, n := range shown {
+		quoted[i] = quote(n)
+	}
+	out := strings.Join(quoted, ", ")
+	if rest := len(names) - len(shown); rest > 0 {
+		out += " and " + strconv.Itoa(rest) + " more"
+	}
+	return out
 }

@@ -17,8 +17,12 @@ limitations under the License.
 package readiness
 
 import (
+	"strconv"
 	"strings"
 	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	prodreadyv1alpha1 "github.com/prodready/prodready/api/v1alpha1"
 )
@@ -61,5 +65,118 @@ func TestHugeAnnotationMessage(t *testing.T) {
 	}
 	if !strings.Contains(msg, "(262144 bytes)") {
 		t.Errorf("message %q does not give the value's length", msg)
+	}
+}
+
+func TestQuoteList(t *testing.T) {
+	cases := map[string]struct {
+		in   []string
+		want string
+	}{
+		"one":      {in: []string{"a"}, want: `"a"`},
+		"at limit": {in: []string{"a", "b", "c", "d", "e"}, want: `"a", "b", "c", "d", "e"`},
+		"over":     {in: []string{"a", "b", "c", "d", "e", "f", "g"}, want: `"a", "b", "c", "d", "e" and 2 more`},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			if got := quoteList(tc.in); got != tc.want {
+				t.Errorf("quoteList = %s, want %s", got, tc.want)
+			}
+		})
+	}
+}
+
+// manyContainers returns a Deployment with n containers, none with any probe.
+func manyContainers(n int) Input {
+	d := baseDeployment()
+	d.Spec.Template.Spec.Containers = make([]corev1.Container, n)
+	for i := range d.Spec.Template.Spec.Containers {
+		d.Spec.Template.Spec.Containers[i] = corev1.Container{Name: "c" + strconv.Itoa(i), Image: "registry.example/c:1"}
+	}
+	return Input{Deployment: d}
+}
+
+func TestFindingsCappedPerDeployment(t *testing.T) {
+	probes := prodreadyv1alpha1.Rules{Probes: &prodreadyv1alpha1.ProbeRules{
+		Readiness: prodreadyv1alpha1.RequirementRequired, Liveness: prodreadyv1alpha1.RequirementRequired,
+	}}
+	cases := map[string]struct {
+		spec                         *prodreadyv1alpha1.PolicySpec
+		containers                   int
+		wantListed, wantCount        int
+		wantExemptListed, wantExempt int
+	}{
+		"under the cap": {
+			spec: &prodreadyv1alpha1.PolicySpec{Rules: probes}, containers: 10,
+			wantListed: 20, wantCount: 20,
+		},
+		"5,000 containers": {
+			spec: &prodreadyv1alpha1.PolicySpec{Rules: probes}, containers: 5000,
+			wantListed: MaxFindingsPerDeployment, wantCount: 10000,
+		},
+		// The first 60 containers are exempted: the cap on exempted
+		// findings must not hide the violations of the others.
+		"exempted findings never hide violations": {
+			spec: &prodreadyv1alpha1.PolicySpec{Rules: probes, Exemptions: []prodreadyv1alpha1.Exemption{{
+				Deployments: []string{testName}, Rules: []string{"probes"}, Reason: "legacy", Containers: containerNames(60),
+			}}},
+			containers: 61,
+			wantListed: 2, wantCount: 2, wantExemptListed: MaxFindingsPerDeployment, wantExempt: 120,
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			p := mustCompile(t, tc.spec)
+			res := p.Evaluate(manyContainers(tc.containers), testNow)
+			if len(res.Violations) != tc.wantListed || res.ViolationCount != tc.wantCount {
+				t.Errorf("violations listed %d of %d, want %d of %d", len(res.Violations), res.ViolationCount, tc.wantListed, tc.wantCount)
+			}
+			if len(res.Exempted) != tc.wantExemptListed || res.ExemptedCount != tc.wantExempt {
+				t.Errorf("exempted listed %d of %d, want %d of %d", len(res.Exempted), res.ExemptedCount, tc.wantExemptListed, tc.wantExempt)
+			}
+			if res.Compliant() != (tc.wantCount == 0) {
+				t.Errorf("Compliant() = %v with %d violations", res.Compliant(), tc.wantCount)
+			}
+		})
+	}
+}
+
+func containerNames(n int) []string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = "c" + strconv.Itoa(i)
+	}
+	return out
+}
+
+func TestManyMatchingPDBsListed(t *testing.T) {
+	p := mustCompile(t, &prodreadyv1alpha1.PolicySpec{Rules: prodreadyv1alpha1.Rules{
+		PodDisruptionBudget: &prodreadyv1alpha1.PodDisruptionBudgetRules{AllowsDisruption: true},
+	}})
+	in := Input{Deployment: baseDeployment()}
+	for i := range 1000 {
+		in.PodDisruptionBudgets = append(in.PodDisruptionBudgets, pdb("pdb-"+strconv.Itoa(i), testNamespace,
+			&metav1.LabelSelector{MatchLabels: in.Deployment.Spec.Template.Labels}))
+	}
+	res := p.Evaluate(in, testNow)
+	if len(res.Violations) != 1 {
+		t.Fatalf("want one violation, got %+v", res.Violations)
+	}
+	msg := res.Violations[0].Message
+	if !strings.Contains(msg, `"pdb-4" and 995 more`) || len(msg) >= 1024 {
+		t.Errorf("message (%d bytes) should list five names and 995 more: %s", len(msg), msg)
+	}
+}
+
+// BenchmarkEvaluateManyContainers measures a Deployment with 5,000
+// containers and no probes: the work is linear, the result bounded.
+func BenchmarkEvaluateManyContainers(b *testing.B) {
+	p := mustCompile(b, &prodreadyv1alpha1.PolicySpec{Rules: prodreadyv1alpha1.Rules{Probes: &prodreadyv1alpha1.ProbeRules{
+		Readiness: prodreadyv1alpha1.RequirementRequired, Liveness: prodreadyv1alpha1.RequirementRequired,
+	}}})
+	in := manyContainers(5000)
+	b.ReportAllocs()
+	for b.Loop() {
+		p.Evaluate(in, testNow)
 	}
 }

@@ -80,47 +80,52 @@ type Finding struct {
 	Message string
 }
 
+// MaxFindingsPerDeployment caps the violations (and, separately, the
+// exempted findings) a Result lists for one Deployment and one policy. A
+// Deployment is tenant input: one with thousands of containers would
+// otherwise build thousands of findings per rule. Result.ViolationCount and
+// Result.ExemptedCount hold the true totals.
+const MaxFindingsPerDeployment = 50
+
 // Result is the outcome of evaluating one Deployment against one policy.
 type Result struct {
-	// Violations are the findings no exemption waives.
+	// Violations are the findings no exemption waives, at most
+	// MaxFindingsPerDeployment of them, in the order the rules found them.
 	Violations []Finding
-	// Exempted are the findings an active exemption waives.
+	// Exempted are the findings an active exemption waives, at most
+	// MaxFindingsPerDeployment of them.
 	Exempted []Finding
+	// ViolationCount and ExemptedCount are the true totals, of which
+	// Violations and Exempted list the first.
+	ViolationCount, ExemptedCount int
+	// Unlisted counts, by rule ID, the violations past the cap that
+	// Violations does not list; nil when none.
+	Unlisted map[string]int
 	// NextExpiry is the earliest expiry of an exemption that waived a
 	// finding; the outcome changes then without any edit. Zero when none.
 	NextExpiry time.Time
 }
 
 // Compliant reports whether no violation is left after exemptions.
-func (r *Result) Compliant() bool { return len(r.Violations) == 0 }
+func (r *Result) Compliant() bool { return r.ViolationCount == 0 }
+
+// Truncated reports whether the Result lists fewer violations than it counts.
+func (r *Result) Truncated() bool { return r.ViolationCount > len(r.Violations) }
 
 // Evaluate checks a Deployment against the policy's rules at time now (which
 // decides whether exemptions have expired). It never modifies the input.
+// Exemptions are applied as each finding is made, so that the cap on listed
+// findings never hides a violation behind waived ones.
 func (p *Policy) Evaluate(in Input, now time.Time) Result {
-	var res Result
 	if in.Deployment == nil {
-		return res
+		return Result{}
 	}
 	e := newEvaluation(p, &in)
+	e.active = p.exemptionsFor(in.Deployment, now)
 	for _, rule := range p.checks {
 		rule(e)
 	}
-	if len(e.findings) == 0 {
-		return res
-	}
-	active := p.exemptionsFor(in.Deployment, now)
-	for _, f := range e.findings {
-		ex := coveringExemption(active, &f)
-		if ex == nil {
-			res.Violations = append(res.Violations, f)
-			continue
-		}
-		res.Exempted = append(res.Exempted, f)
-		if !ex.expires.IsZero() && (res.NextExpiry.IsZero() || ex.expires.Before(res.NextExpiry)) {
-			res.NextExpiry = ex.expires
-		}
-	}
-	return res
+	return e.res
 }
 
 // SortFindings orders findings by rule, container and message, so that

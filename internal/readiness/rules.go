@@ -19,7 +19,6 @@ package readiness
 import (
 	"fmt"
 	"strconv"
-	"strings"
 
 	appsv1 "k8s.io/api/apps/v1"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
@@ -72,10 +71,11 @@ func (p *Policy) enabledChecks() []check {
 // evaluation holds one Deployment's input and the findings so far. Values
 // that several rules need (the HPA, the matching PDBs) are computed once.
 type evaluation struct {
-	policy   *Policy
-	in       *Input
-	d        *appsv1.Deployment
-	findings []Finding
+	policy *Policy
+	in     *Input
+	d      *appsv1.Deployment
+	active []*exemption // the exemptions that apply to this Deployment now
+	res    Result
 
 	hpaDone bool
 	hpa     *autoscalingv2.HorizontalPodAutoscaler
@@ -88,8 +88,31 @@ func newEvaluation(p *Policy, in *Input) *evaluation {
 	return &evaluation{policy: p, in: in, d: in.Deployment}
 }
 
+// add records a finding as a violation or, when an active exemption covers
+// it, as exempted. Past MaxFindingsPerDeployment only the count grows, so
+// memory stays bounded whatever the Deployment holds.
 func (e *evaluation) add(rule, container, path, msg string) {
-	e.findings = append(e.findings, Finding{Rule: rule, Container: container, Path: path, Message: msg})
+	f := Finding{Rule: rule, Container: container, Path: path, Message: msg}
+	ex := coveringExemption(e.active, &f)
+	if ex == nil {
+		e.res.ViolationCount++
+		if len(e.res.Violations) < MaxFindingsPerDeployment {
+			e.res.Violations = append(e.res.Violations, f)
+			return
+		}
+		if e.res.Unlisted == nil {
+			e.res.Unlisted = map[string]int{}
+		}
+		e.res.Unlisted[rule]++
+		return
+	}
+	e.res.ExemptedCount++
+	if len(e.res.Exempted) < MaxFindingsPerDeployment {
+		e.res.Exempted = append(e.res.Exempted, f)
+	}
+	if !ex.expires.IsZero() && (e.res.NextExpiry.IsZero() || ex.expires.Before(e.res.NextExpiry)) {
+		e.res.NextExpiry = ex.expires
+	}
 }
 
 // workloadContainer is a container the rules apply to: a regular container
@@ -329,11 +352,11 @@ func checkPDBAllowsDisruption(e *evaluation) {
 	case len(pdbs) > 1:
 		names := make([]string, len(pdbs))
 		for i, p := range pdbs {
-			names[i] = strconv.Quote(p.Name)
+			names[i] = p.Name
 		}
 		e.add(RulePDBAllowsDisruption, "", "spec.template.metadata.labels", fmt.Sprintf(
 			"PodDisruptionBudgets %s all select these pods; the eviction API refuses to evict a pod covered by more than one, so node drains block; keep exactly one",
-			strings.Join(names, ", ")))
+			quoteList(names)))
 		return
 	}
 	replicas := e.effectiveReplicas()

@@ -60,10 +60,19 @@ type DeploymentValidator struct {
 
 var _ admission.Validator[*appsv1.Deployment] = &DeploymentValidator{}
 
+// MaxAdmissionMessages caps the denials plus warnings one admission response
+// carries; the response then states how many more there are. Every message
+// is itself bounded (quoted values are cut, name lists capped), so a
+// response stays in the tens of kilobytes whatever the Deployment holds.
+const MaxAdmissionMessages = 50
+
 // verdict collects what every matching policy says about one request.
 type verdict struct {
 	denials  field.ErrorList
 	warnings admission.Warnings
+	// droppedDenials and droppedWarnings count the messages past
+	// MaxAdmissionMessages (including those the engine only counted).
+	droppedDenials, droppedWarnings int
 	// decisions maps each policy that had something to say to
 	// allowed, warned or denied, for metrics and the log.
 	decisions map[string]string
@@ -125,12 +134,15 @@ func (v *DeploymentValidator) validate(ctx context.Context, op admissionv1.Opera
 			continue
 		}
 		var preexisting map[ruleContainer]int
+		oldCount := 0
 		if oldD != nil {
 			old := c.Compiled.Evaluate(objs.Input(oldD), now)
 			preexisting = countByRule(old.Violations)
+			oldCount = old.ViolationCount
 		}
-		vd.judge(c.Key.String(), enf, op, res.Violations, preexisting)
+		vd.judge(c.Key.String(), enf, op, &res, preexisting, oldCount)
 	}
+	vd.summarizeDropped()
 	observe(op, vd.decisions, time.Since(start))
 	if len(vd.denials) > 0 {
 		log().Info("Denied a Deployment that violates an enforced policy", "policies", keys(vd.decisions, decisionDenied), "rules", vd.rules)
@@ -154,8 +166,13 @@ func countByRule(fs []readiness.Finding) map[ruleContainer]int {
 	return m
 }
 
-// judge sorts one policy's violations into denials and warnings.
-func (vd *verdict) judge(policy string, enf prodreadyv1alpha1.Enforcement, op admissionv1.Operation, violations []readiness.Finding, preexisting map[ruleContainer]int) {
+// judge sorts one policy's violations into denials and warnings. Only the
+// violations the engine listed are judged one by one; when it counted more
+// than it listed, the rest are counted as dropped, and under Enforce a rise
+// in the total over the old object's denies the request even if no listed
+// violation is new, so the cap never lets a new violation through.
+func (vd *verdict) judge(policy string, enf prodreadyv1alpha1.Enforcement, op admissionv1.Operation, res *readiness.Result, preexisting map[ruleContainer]int, oldCount int) {
+	violations := res.Violations
 	readiness.SortFindings(violations)
 	decision := decisionWarned
 	seen := map[ruleContainer]int{}
@@ -170,15 +187,57 @@ func (vd *verdict) judge(policy string, enf prodreadyv1alpha1.Enforcement, op ad
 		switch {
 		case enf == prodreadyv1alpha1.EnforcementEnforce && isNew && !deferred:
 			decision = decisionDenied
-			vd.denials = append(vd.denials, field.Invalid(field.NewPath(f.Path), field.OmitValueType{},
+			vd.deny(field.Invalid(field.NewPath(f.Path), field.OmitValueType{},
 				fmt.Sprintf("%s (%s): %s", f.Rule, policy, f.Message)))
 		case enf == prodreadyv1alpha1.EnforcementEnforce && deferred:
-			vd.warnings = append(vd.warnings, fmt.Sprintf("%s (%s, not enforced on create so a Deployment and its PodDisruptionBudget can be applied in any order): %s", f.Rule, policy, f.Message))
+			vd.warn(fmt.Sprintf("%s (%s, not enforced on create so a Deployment and its PodDisruptionBudget can be applied in any order): %s", f.Rule, policy, f.Message))
 		default:
-			vd.warnings = append(vd.warnings, fmt.Sprintf("%s (%s): %s", f.Rule, policy, f.Message))
+			vd.warn(fmt.Sprintf("%s (%s): %s", f.Rule, policy, f.Message))
+		}
+	}
+	if unlisted := res.ViolationCount - len(violations); unlisted > 0 {
+		switch {
+		case enf != prodreadyv1alpha1.EnforcementEnforce:
+			vd.droppedWarnings += unlisted
+		case decision == decisionDenied || res.ViolationCount > oldCount:
+			decision = decisionDenied
+			vd.droppedDenials += unlisted
+		default:
+			vd.droppedWarnings += unlisted
 		}
 	}
 	vd.decisions[policy] = decision
+}
+
+func (vd *verdict) deny(e *field.Error) {
+	if len(vd.denials)+len(vd.warnings) >= MaxAdmissionMessages {
+		vd.droppedDenials++
+		return
+	}
+	vd.denials = append(vd.denials, e)
+}
+
+func (vd *verdict) warn(w string) {
+	if len(vd.denials)+len(vd.warnings) >= MaxAdmissionMessages {
+		vd.droppedWarnings++
+		return
+	}
+	vd.warnings = append(vd.warnings, w)
+}
+
+// summarizeDropped states how many messages the response leaves out, as one
+// more denial and one more warning. A denial only ever counts as dropped
+// when at least one policy denies, so the request is denied either way.
+func (vd *verdict) summarizeDropped() {
+	if vd.droppedDenials > 0 {
+		vd.denials = append(vd.denials, field.Forbidden(field.NewPath("spec"), fmt.Sprintf(
+			"and %d more violation(s) of enforced policies (%d in total); fix the ones listed and apply again to see the rest",
+			vd.droppedDenials, vd.droppedDenials+len(vd.denials))))
+	}
+	if vd.droppedWarnings > 0 {
+		vd.warnings = append(vd.warnings, fmt.Sprintf("and %d more warning(s) (%d in total); kubectl get rpol,crpol -A shows every policy's violations",
+			vd.droppedWarnings, vd.droppedWarnings+len(vd.warnings)))
+	}
 }
 
 func isPDBRule(rule string) bool { return strings.HasPrefix(rule, "pdb.") }
