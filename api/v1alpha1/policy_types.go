@@ -391,9 +391,25 @@ type Exemption struct {
 	// +optional
 	Deployments []string `json:"deployments,omitempty"`
 
-	// selector picks the exempted Deployments by their labels.
+	// selector picks the exempted Deployments by their labels. Labels are
+	// set by whoever may edit the Deployment, so a selector exemption is
+	// self-service for them: use it only for teams you trust to label
+	// honestly, inside the namespaces you name.
 	// +optional
 	Selector *metav1.LabelSelector `json:"selector,omitempty"`
+
+	// namespaces limits the exemption to Deployments in these namespaces;
+	// deployments and selector match only inside them. Required on a
+	// ClusterReadinessPolicy, so that an exemption granted to one team
+	// never reaches a Deployment of the same name, or with the same labels,
+	// in another team's namespace. On a ReadinessPolicy it may only name
+	// the policy's own namespace, where its exemptions always stay.
+	// +listType=set
+	// +kubebuilder:validation:MinItems=1
+	// +kubebuilder:validation:MaxItems=64
+	// +kubebuilder:validation:items:MaxLength=63
+	// +optional
+	Namespaces []string `json:"namespaces,omitempty"`
 
 	// rules lists the waived rule IDs (for example probes.liveness) or rule
 	// ID prefixes (for example resources.limits or probes).

@@ -138,6 +138,7 @@ func policies() []client.Object {
 					Resources: &prodreadyv1alpha1.ResourceRules{Requests: []prodreadyv1alpha1.ResourceName{"cpu", "memory"}},
 				},
 				Exemptions: []prodreadyv1alpha1.Exemption{{
+					Namespaces:  []string{benchNamespace},
 					Deployments: []string{"web"}, Rules: []string{"probes.startup"}, Containers: []string{"log-shipper"},
 					Reason: "fluent-bit is ready within a second",
 				}},

@@ -87,7 +87,7 @@ func (c *Compiler) Compile(p prodreadyv1alpha1.Policy) (*readiness.Policy, error
 	if ok && e.uid == p.GetUID() && e.generation == p.GetGeneration() {
 		return e.policy, e.err
 	}
-	pol, err := readiness.Compile(p.GetPolicySpec(), p.GetNamespaceSelector())
+	pol, err := readiness.CompileFor(p)
 	c.mu.Lock()
 	c.entries[key] = compiled{uid: p.GetUID(), generation: p.GetGeneration(), policy: pol, err: err}
 	c.mu.Unlock()

@@ -17,6 +17,7 @@ limitations under the License.
 package readiness
 
 import (
+	"fmt"
 	"regexp"
 	"slices"
 	"strings"
@@ -26,6 +27,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	prodreadyv1alpha1 "github.com/prodready/prodready/api/v1alpha1"
@@ -57,6 +59,7 @@ type annotationRule struct {
 }
 
 type exemption struct {
+	namespaces []string // empty: any namespace the policy applies to
 	names      []string
 	selector   labels.Selector
 	rules      []string
@@ -64,10 +67,34 @@ type exemption struct {
 	expires    time.Time // zero: never
 }
 
+// Scope says where a policy lives, which decides where its exemptions may
+// reach.
+type Scope struct {
+	// Cluster is true for a ClusterReadinessPolicy: every exemption must
+	// name its namespaces.
+	Cluster bool
+	// Namespace is a ReadinessPolicy's namespace: its exemptions apply only
+	// there. Empty for a cluster policy.
+	Namespace string
+}
+
+// CompileFor compiles a policy of either kind with its scope, as the
+// controller, the admission webhook and the policy webhook do.
+func CompileFor(p prodreadyv1alpha1.Policy) (*Policy, error) {
+	return compile(p.GetPolicySpec(), p.GetNamespaceSelector(), &Scope{Cluster: p.IsClusterScoped(), Namespace: p.GetNamespace()})
+}
+
 // Compile validates a policy spec and prepares it for evaluation. A
 // ClusterReadinessPolicy passes its namespace selector; a ReadinessPolicy
 // passes nil. Every problem is reported, each naming its field under spec.
+// Compile knows nothing of where the policy lives, so exemptions reach
+// wherever their namespaces field says; CompileFor adds the rules of each
+// policy kind.
 func Compile(spec *prodreadyv1alpha1.PolicySpec, namespaceSelector *metav1.LabelSelector) (*Policy, error) {
+	return compile(spec, namespaceSelector, nil)
+}
+
+func compile(spec *prodreadyv1alpha1.PolicySpec, namespaceSelector *metav1.LabelSelector, scope *Scope) (*Policy, error) {
 	root := field.NewPath("spec")
 	var errs field.ErrorList
 	p := &Policy{enforcement: spec.Enforcement}
@@ -89,7 +116,7 @@ func Compile(spec *prodreadyv1alpha1.PolicySpec, namespaceSelector *metav1.Label
 	}
 	errs = append(errs, p.compileRules(&spec.Rules, root.Child("rules"))...)
 	errs = append(errs, p.compileOperationalRules(&spec.Rules, root.Child("rules"))...)
-	errs = append(errs, p.compileExemptions(spec.Exemptions, root.Child("exemptions"))...)
+	errs = append(errs, p.compileExemptions(spec.Exemptions, scope, root.Child("exemptions"))...)
 	if len(errs) > 0 {
 		return nil, errs.ToAggregate()
 	}
@@ -260,11 +287,12 @@ func ruleCovers(entry, rule string) bool {
 	return entry == rule || (strings.HasPrefix(rule, entry) && rule[len(entry)] == '.')
 }
 
-func (p *Policy) compileExemptions(exs []prodreadyv1alpha1.Exemption, path *field.Path) field.ErrorList {
+func (p *Policy) compileExemptions(exs []prodreadyv1alpha1.Exemption, scope *Scope, path *field.Path) field.ErrorList {
 	var errs field.ErrorList
 	for i, ex := range exs {
 		ep := path.Index(i)
-		c := exemption{names: ex.Deployments, containers: ex.Containers}
+		c := exemption{namespaces: ex.Namespaces, names: ex.Deployments, containers: ex.Containers}
+		errs = append(errs, exemptionNamespaces(&c, ex.Namespaces, scope, ep.Child("namespaces"))...)
 		switch {
 		case len(ex.Deployments) > 0 && ex.Selector != nil:
 			errs = append(errs, field.Invalid(ep, "deployments and selector", "set exactly one of deployments or selector"))
@@ -298,12 +326,41 @@ func (p *Policy) compileExemptions(exs []prodreadyv1alpha1.Exemption, path *fiel
 	return errs
 }
 
+// exemptionNamespaces checks an exemption's namespaces against the policy's
+// scope and pins a ReadinessPolicy's exemptions to its own namespace.
+func exemptionNamespaces(c *exemption, namespaces []string, scope *Scope, path *field.Path) field.ErrorList {
+	var errs field.ErrorList
+	for j, ns := range namespaces {
+		if msgs := validation.IsDNS1123Label(ns); len(msgs) > 0 {
+			errs = append(errs, field.Invalid(path.Index(j), truncated(ns), strings.Join(msgs, "; ")))
+		}
+	}
+	switch {
+	case scope == nil:
+	case scope.Cluster && len(namespaces) == 0:
+		errs = append(errs, field.Required(path,
+			"an exemption of a ClusterReadinessPolicy must name the namespaces it applies to, so that it cannot reach a Deployment of the same name or labels in another namespace"))
+	case !scope.Cluster:
+		for j, ns := range namespaces {
+			if ns != scope.Namespace {
+				errs = append(errs, field.Invalid(path.Index(j), truncated(ns),
+					fmt.Sprintf("a ReadinessPolicy's exemptions apply only in its own namespace %q", scope.Namespace)))
+			}
+		}
+		c.namespaces = []string{scope.Namespace}
+	}
+	return errs
+}
+
 // exemptionsFor returns the exemptions that apply to the Deployment at now.
 func (p *Policy) exemptionsFor(d *appsv1.Deployment, now time.Time) []*exemption {
 	var out []*exemption
 	for i := range p.exemptions {
 		ex := &p.exemptions[i]
 		if !ex.expires.IsZero() && !now.Before(ex.expires) {
+			continue
+		}
+		if len(ex.namespaces) > 0 && !slices.Contains(ex.namespaces, d.Namespace) {
 			continue
 		}
 		if ex.selector != nil {

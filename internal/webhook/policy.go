@@ -71,7 +71,7 @@ func (v *PolicyValidator[T]) ValidateDelete(context.Context, T) (admission.Warni
 }
 
 func (v *PolicyValidator[T]) validate(ctx context.Context, p T) (admission.Warnings, error) {
-	compiled, err := readiness.Compile(p.GetPolicySpec(), p.GetNamespaceSelector())
+	compiled, err := readiness.CompileFor(p)
 	if err != nil {
 		gk := prodreadyv1alpha1.GroupVersion.WithKind("ReadinessPolicy").GroupKind()
 		if p.IsClusterScoped() {
