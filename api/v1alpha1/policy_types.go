@@ -371,9 +371,10 @@ type AnnotationRequirement struct {
 	// value, when set, is a regular expression (RE2 syntax) that must match
 	// the whole annotation value, for example "true" or "[0-9]+". When
 	// absent, any value is accepted. The compiled expression may hold at
-	// most 4096 instructions, and all values of a policy together 16384: a
+	// most 1024 instructions, and all values of a policy together 4096: a
 	// 512-character literal or alternation fits, large repetition counts
-	// such as (?:abc){1000} do not.
+	// such as (?:abc){1000} do not. An annotation value longer than 512
+	// bytes is a violation without being matched.
 	// +kubebuilder:validation:MaxLength=512
 	// +optional
 	Value string `json:"value,omitempty"`

@@ -63,7 +63,7 @@ func TestHugeAnnotationMessage(t *testing.T) {
 	if len(msg) >= 1024 {
 		t.Errorf("message is %d bytes, want under 1024", len(msg))
 	}
-	if !strings.Contains(msg, "(262144 bytes)") {
+	if !strings.Contains(msg, "262144 bytes long") {
 		t.Errorf("message %q does not give the value's length", msg)
 	}
 }
@@ -178,5 +178,33 @@ func BenchmarkEvaluateManyContainers(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		p.Evaluate(in, testNow)
+	}
+}
+
+func TestLongAnnotationValueNotMatched(t *testing.T) {
+	p := mustCompile(t, &prodreadyv1alpha1.PolicySpec{Rules: prodreadyv1alpha1.Rules{Metrics: &prodreadyv1alpha1.MetricsRules{
+		Annotations: []prodreadyv1alpha1.AnnotationRequirement{{Key: "prometheus.io/port", Value: "[0-9]+"}},
+	}}})
+	cases := map[string]struct {
+		value       string
+		wantViolate bool
+		wantIn      string
+	}{
+		"at the limit, matching": {value: strings.Repeat("9", MaxMatchedValueLength)},
+		"over the limit, digits": {value: strings.Repeat("9", MaxMatchedValueLength+1), wantViolate: true, wantIn: "is 513 bytes long, more than the 512 bytes prodready matches"},
+		"short, not matching":    {value: "http", wantViolate: true, wantIn: `is "http", which does not match "[0-9]+"`},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			d := baseDeployment()
+			d.Spec.Template.Annotations = map[string]string{"prometheus.io/port": tc.value}
+			res := p.Evaluate(Input{Deployment: d}, testNow)
+			if got := !res.Compliant(); got != tc.wantViolate {
+				t.Fatalf("violation = %v, want %v (%+v)", got, tc.wantViolate, res.Violations)
+			}
+			if tc.wantViolate && !strings.Contains(res.Violations[0].Message, tc.wantIn) {
+				t.Errorf("message %q does not contain %q", res.Violations[0].Message, tc.wantIn)
+			}
+		})
 	}
 }

@@ -25,20 +25,28 @@ import (
 
 // Budgets on the regular expressions a policy may hold. Policies are written
 // by tenants (ReadinessPolicy edit rights are aggregated into the built-in
-// edit role), so a value is hostile input: a short pattern such as
-// (?:x{1000}){1000} expands to millions of instructions and hundreds of
-// megabytes when compiled. The size of the program a pattern compiles to is
-// therefore computed from its parse tree, before anything is compiled, and a
-// pattern over budget is rejected without being compiled.
+// edit role), so a value is hostile input twice over. Compiling: a short
+// pattern such as (?:x{1000}){1000} expands to millions of instructions and
+// hundreds of megabytes, so the size of the program a pattern compiles to is
+// computed from its parse tree, before anything is compiled, and a pattern
+// over budget is never compiled. Matching: RE2 matches in time linear in the
+// value, but the factor is the number of live instructions, so the cost of a
+// match is bounded by the program size times the length of the value
+// matched; both are capped.
 const (
 	// MaxRegexProgramSize is the most instructions one annotation value may
-	// compile to. A 512-character literal or an alternation of a hundred team
-	// names stays far below it; a compiled program this size takes about
-	// 0.2 MB.
-	MaxRegexProgramSize = 4096
+	// compile to. A 512-character literal (516) or an alternation of a
+	// hundred team names stays below it.
+	MaxRegexProgramSize = 1024
 	// MaxPolicyRegexProgramSize is the most instructions all annotation
 	// values of one policy may compile to together.
-	MaxPolicyRegexProgramSize = 16384
+	MaxPolicyRegexProgramSize = 4096
+	// MaxMatchedValueLength is the longest annotation value matched against
+	// a pattern. A longer value is a violation without being matched: the
+	// annotations these rules check (scrape flags, ports, paths, URLs) are
+	// far shorter, and a 256 KiB value against a pathological pattern would
+	// otherwise cost seconds of CPU per evaluation.
+	MaxMatchedValueLength = 512
 )
 
 // regexBudgetError says that a pattern's program is over budget.

@@ -92,9 +92,9 @@ func TestCompileRegexBudget(t *testing.T) {
 		}
 		return &prodreadyv1alpha1.PolicySpec{Rules: prodreadyv1alpha1.Rules{Metrics: m}}
 	}
-	// 3,000 instructions each: two fit the policy's budget of 16,384, the
-	// sixth does not.
-	big := "(?:" + strings.Repeat("x", 30) + "){100}"
+	// 904 instructions each: four fit the policy's budget of 4,096, the
+	// fifth does not.
+	big := "(?:" + strings.Repeat("x", 30) + "){30}"
 	cases := map[string]struct {
 		spec    *prodreadyv1alpha1.PolicySpec
 		wantErr []string // empty: compiles
@@ -104,12 +104,12 @@ func TestCompileRegexBudget(t *testing.T) {
 		"true or false":           {spec: annotations("true|false")},
 		"200-character team list": {spec: annotations(teamAlternation())},
 		"512-character literal":   {spec: annotations(strings.Repeat("k", 512))},
-		"five large values":       {spec: annotations(big, big, big, big, big)},
+		"four large values":       {spec: annotations(big, big, big, big)},
 		"the bomb from issue 8": {
 			spec: annotations(regexBomb()),
 			wantErr: []string{
 				"spec.rules.metrics.annotations[0].value",
-				"the 1024-character regular expression compiles to 1008006 instructions, over the limit of 4096 per value",
+				"the 1024-character regular expression compiles to 1008006 instructions, over the limit of 1024 per value",
 				`"^(?:(?:aaaa`, "... (1024 bytes)",
 			},
 			notErr: []string{strings.Repeat("a", 100), "not a valid regular expression"},
@@ -119,12 +119,12 @@ func TestCompileRegexBudget(t *testing.T) {
 			wantErr: []string{"compiles to 5004 instructions"},
 		},
 		"a value over the policy budget": {
-			spec: annotations(big, big, big, big, big, big),
+			spec: annotations(big, big, big, big, big),
 			wantErr: []string{
-				"spec.rules.metrics.annotations[5].value",
-				"compiles to 3004 instructions, over the limit of 1364 left of the policy's budget of 16384",
+				"spec.rules.metrics.annotations[4].value",
+				"compiles to 904 instructions, over the limit of 480 left of the policy's budget of 4096",
 			},
-			notErr: []string{"annotations[4]"},
+			notErr: []string{"annotations[3]"},
 		},
 		"invalid alone, valid wrapped": {
 			spec:    annotations("a)|(b"),
@@ -197,5 +197,28 @@ func BenchmarkCompileRegexBomb(b *testing.B) {
 		if _, err := Compile(spec, nil); err == nil {
 			b.Fatal("the bomb compiled")
 		}
+	}
+}
+
+// BenchmarkMatchWorstCase measures the most expensive evaluation the budgets
+// allow: four values of 1,024 instructions that keep every NFA thread alive
+// (the policy's whole budget), each matched against a 512-byte value.
+func BenchmarkMatchWorstCase(b *testing.B) {
+	worst := `(?:[a-z]*a){340}`
+	m := &prodreadyv1alpha1.MetricsRules{}
+	d := baseDeployment()
+	d.Spec.Template.Annotations = map[string]string{}
+	for i := range 4 {
+		key := "example.com/a" + strconv.Itoa(i)
+		m.Annotations = append(m.Annotations, prodreadyv1alpha1.AnnotationRequirement{Key: key, Value: worst})
+		d.Spec.Template.Annotations[key] = strings.Repeat("a", MaxMatchedValueLength-1) + "1"
+	}
+	p := mustCompile(b, &prodreadyv1alpha1.PolicySpec{Rules: prodreadyv1alpha1.Rules{Metrics: m}})
+	if res := p.Evaluate(Input{Deployment: d}, testNow); res.ViolationCount != 4 {
+		b.Fatalf("want 4 violations, got %d", res.ViolationCount)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		p.Evaluate(Input{Deployment: d}, testNow)
 	}
 }

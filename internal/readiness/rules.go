@@ -400,6 +400,10 @@ func checkMetricsAnnotations(e *evaluation) {
 			e.add(RuleMetricsAnnotation, "", "spec.template.metadata.annotations", fmt.Sprintf(
 				"pod template annotation %s is missing; add it under spec.template.metadata.annotations%s",
 				quote(a.key), wantValue(a)))
+		case a.re != nil && len(v) > MaxMatchedValueLength:
+			e.add(RuleMetricsAnnotation, "", "spec.template.metadata.annotations", fmt.Sprintf(
+				"pod template annotation %s is %d bytes long, more than the %d bytes prodready matches against %s; shorten the value under spec.template.metadata.annotations",
+				quote(a.key), len(v), MaxMatchedValueLength, quote(a.pattern)))
 		case a.re != nil && !a.re.MatchString(v):
 			e.add(RuleMetricsAnnotation, "", "spec.template.metadata.annotations", fmt.Sprintf(
 				"pod template annotation %s is %s, which does not match %s; change the value under spec.template.metadata.annotations",

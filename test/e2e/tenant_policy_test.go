@@ -157,7 +157,7 @@ spec:
 `, own, bomb))
 		Expect(r.err).To(HaveOccurred(), "%s", r)
 		Expect(r.stderr).To(ContainSubstring("spec.rules.metrics.annotations[0].value"))
-		Expect(r.stderr).To(ContainSubstring("compiles to 480006 instructions, over the limit of 4096 per value"))
+		Expect(r.stderr).To(ContainSubstring("compiles to 480006 instructions, over the limit of 1024 per value"))
 
 		By("the full-size bomb from the issue does not even pass the schema")
 		r = asTenant(fmt.Sprintf(`apiVersion: prodready.io/v1alpha1
