@@ -23,6 +23,7 @@ import (
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	prodreadyv1alpha1 "github.com/prodready/prodready/api/v1alpha1"
@@ -32,6 +33,42 @@ import (
 // the schema's limits (docs/security.md derives it): 50 violations of at
 // most 1,531 bytes of fields plus keys, two conditions, the summary.
 const statusByteBound = 85 << 10
+
+var _ = Describe("Tenant input", func() {
+	It("marks a regular expression bomb InvalidSpec naming the field, its size and the limit", func() {
+		ns := newNamespace(nil)
+		bomb := `^(?:(?:` + strings.Repeat("a", 496) + `){1000})$`
+		Expect(k8sClient.Create(ctx, &prodreadyv1alpha1.ReadinessPolicy{
+			ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "bomb"},
+			Spec: prodreadyv1alpha1.PolicySpec{Rules: prodreadyv1alpha1.Rules{Metrics: &prodreadyv1alpha1.MetricsRules{
+				Annotations: []prodreadyv1alpha1.AnnotationRequirement{{Key: "prometheus.io/port", Value: bomb}},
+			}}},
+		})).To(Succeed())
+		Eventually(func(g Gomega) {
+			p := getPolicy(ns, "bomb")(g)
+			ready := condition(&p.Status, prodreadyv1alpha1.ConditionReady)
+			g.Expect(ready.Reason).To(Equal(prodreadyv1alpha1.ReasonInvalidSpec))
+			g.Expect(ready.Message).To(ContainSubstring("spec.rules.metrics.annotations[0].value"))
+			g.Expect(ready.Message).To(ContainSubstring("the 512-character regular expression compiles to 496006 instructions, over the limit of 1024 per value"))
+		}).WithTimeout(timeout).WithPolling(interval).Should(Succeed())
+	})
+
+	It("rejects a cluster policy exemption without namespaces in the schema", func() {
+		err := k8sClient.Create(ctx, &prodreadyv1alpha1.ClusterReadinessPolicy{
+			ObjectMeta: metav1.ObjectMeta{Name: "self-exempt"},
+			Spec: prodreadyv1alpha1.ClusterReadinessPolicySpec{PolicySpec: prodreadyv1alpha1.PolicySpec{
+				Rules: prodreadyv1alpha1.Rules{Probes: &prodreadyv1alpha1.ProbeRules{Readiness: prodreadyv1alpha1.RequirementRequired}},
+				Exemptions: []prodreadyv1alpha1.Exemption{{
+					Selector: &metav1.LabelSelector{MatchLabels: map[string]string{"tier": "batch"}},
+					Rules:    []string{"probes"}, Reason: "batch jobs",
+				}},
+			}},
+		})
+		Expect(apierrors.IsInvalid(err)).To(BeTrue(), "got %v", err)
+		Expect(err.Error()).To(ContainSubstring("spec.exemptions"))
+		Expect(err.Error()).To(ContainSubstring("must name the namespaces it applies to"))
+	})
+})
 
 var _ = Describe("Status size", func() {
 	It("stays under the stated bound with 200 violating Deployments carrying 100 KiB annotations", func() {
@@ -55,7 +92,7 @@ var _ = Describe("Status size", func() {
 			g.Expect(st.Summary.NonCompliant).To(BeEquivalentTo(200))
 			g.Expect(st.Summary.Violations).To(BeEquivalentTo(200))
 			g.Expect(st.Violations).To(HaveLen(prodreadyv1alpha1.MaxStatusViolations))
-			g.Expect(st.Violations[0].Message).To(ContainSubstring("(102400 bytes)"))
+			g.Expect(st.Violations[0].Message).To(ContainSubstring("is 102400 bytes long"))
 			b, err := json.Marshal(st)
 			g.Expect(err).NotTo(HaveOccurred())
 			GinkgoWriter.Printf("status of 200 violating Deployments with 100 KiB annotations: %d bytes\n", len(b))
