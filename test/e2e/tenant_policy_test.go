@@ -88,7 +88,7 @@ var _ = Describe("A tenant with the edit role", func() {
 		mustKubectl("label", "namespace", other, "e2e-tenant="+label)
 
 		By("the platform team cannot write a selector exemption without namespaces")
-		crpol := func(exemption string) string {
+		crpol := func(exemptions string) string {
 			return fmt.Sprintf(`apiVersion: prodready.io/v1alpha1
 kind: ClusterReadinessPolicy
 metadata:
@@ -101,17 +101,21 @@ spec:
     probes:
       readiness: Required
   exemptions:
-  - %[2]s
-    rules: [probes]
-    reason: the other team's batch jobs have no HTTP endpoint
-`, label, exemption)
+%[2]s`, label, exemptions)
 		}
-		r := apply(crpol("selector: {matchLabels: {tier: batch}}"))
+		// exemption renders one exemptions item with the given selecting
+		// fields (YAML lines after the dash, indented four spaces).
+		exemption := func(fields ...string) string {
+			return "  - " + strings.Join(fields, "\n    ") +
+				"\n    rules: [probes]\n    reason: the other team's batch jobs have no HTTP endpoint\n"
+		}
+		r := apply(crpol(exemption("selector: {matchLabels: {tier: batch}}")))
 		Expect(r.err).To(HaveOccurred(), "%s", r)
 		Expect(r.stderr).To(ContainSubstring("must name the namespaces it applies to"))
 
 		By("so the exemptions name the other team's namespace")
-		r = apply(crpol(fmt.Sprintf("namespaces: [%s]\n    selector: {matchLabels: {tier: batch}}\n  - namespaces: [%s]\n    deployments: [web]", other, other)))
+		r = apply(crpol(exemption("namespaces: ["+other+"]", "selector: {matchLabels: {tier: batch}}") +
+			exemption("namespaces: ["+other+"]", "deployments: [web]")))
 		Expect(r.err).NotTo(HaveOccurred(), "%s", r)
 		DeferCleanup(func() { _, _ = kubectl("delete", "crpol", "tenant-floor-"+label, "--ignore-not-found") })
 
