@@ -65,6 +65,7 @@ type exemption struct {
 	rules      []string
 	containers []string
 	expires    time.Time // zero: never
+	reason     string
 }
 
 // Scope says where a policy lives, which decides where its exemptions may
@@ -291,7 +292,7 @@ func (p *Policy) compileExemptions(exs []prodreadyv1alpha1.Exemption, scope *Sco
 	var errs field.ErrorList
 	for i, ex := range exs {
 		ep := path.Index(i)
-		c := exemption{namespaces: ex.Namespaces, names: ex.Deployments, containers: ex.Containers}
+		c := exemption{namespaces: ex.Namespaces, names: ex.Deployments, containers: ex.Containers, reason: ex.Reason}
 		errs = append(errs, exemptionNamespaces(&c, ex.Namespaces, scope, ep.Child("namespaces"))...)
 		switch {
 		case len(ex.Deployments) > 0 && ex.Selector != nil:

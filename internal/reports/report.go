@@ -1,0 +1,337 @@
+/*
+Copyright 2026 The prodready Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+// Package reports maps the rule engine's results for one Deployment to an
+// OpenReports Report (openreports.io/v1alpha1): one result per (policy,
+// rule), and per container for per-container rules, with pass, fail, warn
+// or skip, category, severity and summary counts. It is pure: the
+// controller, which writes reports into the cluster, and the CLI, which
+// prints them for manifests, both call Build.
+package reports
+
+import (
+	"cmp"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"slices"
+	"strings"
+	"time"
+
+	openreportsv1alpha1 "github.com/openreports/reports-api/apis/openreports.io/v1alpha1"
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	prodreadyv1alpha1 "github.com/prodready/prodready/api/v1alpha1"
+	"github.com/prodready/prodready/internal/readiness"
+)
+
+// Identity of prodready's reports.
+const (
+	// Source is the report's and every result's source.
+	Source = "prodready"
+	// NamePrefix starts every report's name; the Deployment's UID follows,
+	// so the name never collides with another engine's report.
+	NamePrefix = "prodready-"
+	// LabelManagedBy and ManagedBy mark the reports prodready owns; the
+	// controller lists and caches only reports with this label.
+	LabelManagedBy = "app.kubernetes.io/managed-by"
+	ManagedBy      = "prodready"
+	// AnnotationHash holds a hash of the report's content without
+	// timestamps, so a writer can tell from metadata alone whether the
+	// stored report is current.
+	AnnotationHash = "prodready.io/report-hash"
+)
+
+// Results a report uses (the schema also has error, which prodready never
+// produces: an invalid policy selects nothing).
+const (
+	ResultPass openreportsv1alpha1.Result = "pass"
+	ResultFail openreportsv1alpha1.Result = "fail"
+	ResultWarn openreportsv1alpha1.Result = "warn"
+	ResultSkip openreportsv1alpha1.Result = "skip"
+)
+
+// Keys of a result's properties.
+const (
+	// PropertyContainer names the container of a per-container rule.
+	PropertyContainer = "container"
+	// PropertyPath is the field path a failed or waived finding is about;
+	// several distinct paths are joined by ", ".
+	PropertyPath = "path"
+	// PropertyEnforcement is the policy's enforcement (Audit, Warn or
+	// Enforce) on a fail or warn result.
+	PropertyEnforcement = "enforcement"
+	// PropertyExemption is the reason of the exemption that waived a
+	// skipped result; PropertyExemptionExpires its expiry (RFC 3339), when
+	// it has one.
+	PropertyExemption        = "exemption"
+	PropertyExemptionExpires = "exemptionExpires"
+)
+
+// Evaluation is one policy's verdict on the Deployment.
+type Evaluation struct {
+	// Namespace is the ReadinessPolicy's namespace; empty for a
+	// ClusterReadinessPolicy.
+	Namespace string
+	// Name is the policy's name.
+	Name string
+	// Policy is the compiled policy that produced Result.
+	Policy *readiness.Policy
+	// Result is Policy's evaluation of the Deployment at the time passed to
+	// Build.
+	Result readiness.Result
+}
+
+// PolicyName is the name a result carries for a policy: namespace/name for
+// a ReadinessPolicy, name for a ClusterReadinessPolicy.
+func PolicyName(namespace, name string) string {
+	if namespace == "" {
+		return name
+	}
+	return namespace + "/" + name
+}
+
+// Name returns the report's name for a Deployment: prodready-<uid>, or
+// prodready-<name> for a Deployment without a UID (a manifest that was
+// never applied).
+func Name(d *appsv1.Deployment) string {
+	if d.UID != "" {
+		return NamePrefix + string(d.UID)
+	}
+	return NamePrefix + d.Name
+}
+
+// Build returns the Report for Deployment d given every policy's evaluation
+// of it at time now. previous holds the results of the report stored so far
+// (nil if none): a result equal to one of them except for the timestamp
+// keeps that timestamp, so timestamps move only when a result changes. The
+// report carries AnnotationHash. Build never modifies its arguments.
+func Build(d *appsv1.Deployment, evals []Evaluation, now time.Time, previous []openreportsv1alpha1.ReportResult) *openreportsv1alpha1.Report {
+	r := &openreportsv1alpha1.Report{
+		TypeMeta: metav1.TypeMeta{APIVersion: openreportsv1alpha1.GroupVersion.String(), Kind: "Report"},
+		ObjectMeta: metav1.ObjectMeta{
+			Name:      Name(d),
+			Namespace: d.Namespace,
+			Labels:    map[string]string{LabelManagedBy: ManagedBy},
+		},
+		Source: Source,
+		Scope: &corev1.ObjectReference{
+			APIVersion: appsv1.SchemeGroupVersion.String(), Kind: "Deployment",
+			Namespace: d.Namespace, Name: d.Name, UID: d.UID,
+		},
+	}
+	if d.UID != "" {
+		// An owner reference, not a controller reference: the garbage
+		// collector deletes the report with the Deployment, and no
+		// blockOwnerDeletion means no rights on Deployment finalizers.
+		r.OwnerReferences = []metav1.OwnerReference{{
+			APIVersion: appsv1.SchemeGroupVersion.String(), Kind: "Deployment", Name: d.Name, UID: d.UID,
+		}}
+	}
+	for i := range evals {
+		r.Results = append(r.Results, results(d, &evals[i], now)...)
+	}
+	slices.SortFunc(r.Results, func(a, b openreportsv1alpha1.ReportResult) int {
+		return cmp.Or(cmp.Compare(a.Policy, b.Policy), cmp.Compare(a.Rule, b.Rule),
+			cmp.Compare(a.Properties[PropertyContainer], b.Properties[PropertyContainer]))
+	})
+	for i := range r.Results {
+		countResult(&r.Summary, r.Results[i].Result)
+	}
+	r.Annotations = map[string]string{AnnotationHash: Hash(r)}
+	keepTimestamps(r.Results, previous)
+	return r
+}
+
+// results maps one policy's evaluation to report results.
+func results(d *appsv1.Deployment, ev *Evaluation, now time.Time) []openreportsv1alpha1.ReportResult {
+	if ev.Policy == nil {
+		return nil
+	}
+	type key struct{ rule, container string }
+	violations := map[key][]readiness.Finding{}
+	for _, f := range ev.Result.Violations {
+		violations[key{f.Rule, f.Container}] = append(violations[key{f.Rule, f.Container}], f)
+	}
+	exempted := map[key][]readiness.Finding{}
+	for _, f := range ev.Result.Exempted {
+		exempted[key{f.Rule, f.Container}] = append(exempted[key{f.Rule, f.Container}], f)
+	}
+	// Every check is one result; a finding outside the checks (which
+	// readiness tests forbid) still gets one rather than being lost.
+	checks := ev.Policy.Checks(d)
+	seen := make(map[key]bool, len(checks))
+	var order []key
+	for _, c := range checks {
+		k := key{c.Rule, c.Container}
+		if !seen[k] {
+			seen[k] = true
+			order = append(order, k)
+		}
+	}
+	for _, fs := range [][]readiness.Finding{ev.Result.Violations, ev.Result.Exempted} {
+		for _, f := range fs {
+			if k := (key{f.Rule, f.Container}); !seen[k] {
+				seen[k] = true
+				order = append(order, k)
+			}
+		}
+	}
+
+	policy := PolicyName(ev.Namespace, ev.Name)
+	enforcement := ev.Policy.Enforcement()
+	out := make([]openreportsv1alpha1.ReportResult, 0, len(order))
+	for _, k := range order {
+		m := metaFor(k.rule)
+		res := openreportsv1alpha1.ReportResult{
+			Policy: policy, Rule: k.rule, Category: m.category, Severity: m.severity,
+			Timestamp: timestamp(now), Result: ResultPass, Scored: true,
+		}
+		props := map[string]string{}
+		if k.container != "" {
+			props[PropertyContainer] = k.container
+		}
+		switch {
+		case len(violations[k]) > 0:
+			fs := violations[k]
+			res.Result, res.Description = ResultFail, messages(fs)
+			if enforcement == prodreadyv1alpha1.EnforcementWarn {
+				// Not met, and the policy only warns: OpenReports' warn.
+				res.Result, res.Scored = ResultWarn, false
+			}
+			props[PropertyPath] = paths(fs)
+			props[PropertyEnforcement] = string(enforcement)
+		case len(exempted[k]) > 0:
+			fs := exempted[k]
+			res.Result, res.Description, res.Scored = ResultSkip, messages(fs), false
+			props[PropertyPath] = paths(fs)
+			if w, ok := ev.Policy.WaiverFor(d, &fs[0], now); ok {
+				props[PropertyExemption] = w.Reason
+				if !w.Expires.IsZero() {
+					props[PropertyExemptionExpires] = w.Expires.UTC().Format(time.RFC3339)
+				}
+			}
+		}
+		if len(props) > 0 {
+			res.Properties = props
+		}
+		out = append(out, res)
+	}
+	return out
+}
+
+// messages joins the findings' messages, each exactly as status and
+// admission show it, one per line, in a stable order.
+func messages(fs []readiness.Finding) string {
+	fs = slices.Clone(fs)
+	readiness.SortFindings(fs)
+	msgs := make([]string, 0, len(fs))
+	for _, f := range fs {
+		if !slices.Contains(msgs, f.Message) {
+			msgs = append(msgs, f.Message)
+		}
+	}
+	return strings.Join(msgs, "\n")
+}
+
+func paths(fs []readiness.Finding) string {
+	var ps []string
+	for _, f := range fs {
+		if f.Path != "" && !slices.Contains(ps, f.Path) {
+			ps = append(ps, f.Path)
+		}
+	}
+	slices.Sort(ps)
+	return strings.Join(ps, ", ")
+}
+
+func countResult(s *openreportsv1alpha1.ReportSummary, r openreportsv1alpha1.Result) {
+	switch r {
+	case ResultPass:
+		s.Pass++
+	case ResultFail:
+		s.Fail++
+	case ResultWarn:
+		s.Warn++
+	case ResultSkip:
+		s.Skip++
+	default:
+		s.Error++
+	}
+}
+
+func timestamp(t time.Time) metav1.Timestamp {
+	return metav1.Timestamp{Seconds: t.Unix()}
+}
+
+// resultKey identifies a result within a report.
+func resultKey(r *openreportsv1alpha1.ReportResult) string {
+	return r.Policy + "\x00" + r.Rule + "\x00" + r.Properties[PropertyContainer]
+}
+
+// keepTimestamps gives every result that equals its previous version, but
+// for the timestamp, the previous timestamp.
+func keepTimestamps(results, previous []openreportsv1alpha1.ReportResult) {
+	if len(previous) == 0 {
+		return
+	}
+	prev := make(map[string]*openreportsv1alpha1.ReportResult, len(previous))
+	for i := range previous {
+		prev[resultKey(&previous[i])] = &previous[i]
+	}
+	for i := range results {
+		p := prev[resultKey(&results[i])]
+		if p == nil {
+			continue
+		}
+		cur := results[i]
+		cur.Timestamp = p.Timestamp
+		if equalResult(&cur, p) {
+			results[i].Timestamp = p.Timestamp
+		}
+	}
+}
+
+func equalResult(a, b *openreportsv1alpha1.ReportResult) bool {
+	ja, errA := json.Marshal(a)
+	jb, errB := json.Marshal(b)
+	return errA == nil && errB == nil && string(ja) == string(jb)
+}
+
+// Hash returns a hash of what a report says: its scope, source, summary and
+// results without their timestamps. Two reports with the same hash differ
+// at most in timestamps and metadata.
+func Hash(r *openreportsv1alpha1.Report) string {
+	content := struct {
+		Scope   *corev1.ObjectReference            `json:"scope"`
+		Source  string                             `json:"source"`
+		Summary openreportsv1alpha1.ReportSummary  `json:"summary"`
+		Results []openreportsv1alpha1.ReportResult `json:"results"`
+	}{Scope: r.Scope, Source: r.Source, Summary: r.Summary, Results: make([]openreportsv1alpha1.ReportResult, len(r.Results))}
+	for i := range r.Results {
+		content.Results[i] = r.Results[i]
+		content.Results[i].Timestamp = metav1.Timestamp{}
+	}
+	raw, err := json.Marshal(content)
+	if err != nil {
+		// Unreachable: every field marshals. A fresh value forces a write.
+		return "unhashable"
+	}
+	sum := sha256.Sum256(raw)
+	return hex.EncodeToString(sum[:16])
+}

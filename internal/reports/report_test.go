@@ -1,0 +1,438 @@
+/*
+Copyright 2026 The prodready Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package reports
+
+import (
+	"encoding/json"
+	"maps"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	openreportsv1alpha1 "github.com/openreports/reports-api/apis/openreports.io/v1alpha1"
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	prodreadyv1alpha1 "github.com/prodready/prodready/api/v1alpha1"
+	"github.com/prodready/prodready/internal/readiness"
+	"github.com/prodready/prodready/internal/testutil"
+)
+
+var testNow = time.Date(2026, time.March, 1, 12, 0, 0, 0, time.UTC)
+
+// row is the part of a result the table tests compare.
+type row struct {
+	policy, rule, container string
+	result                  openreportsv1alpha1.Result
+}
+
+func rowsOf(r *openreportsv1alpha1.Report) []row {
+	out := make([]row, len(r.Results))
+	for i, res := range r.Results {
+		out[i] = row{res.Policy, res.Rule, res.Properties[PropertyContainer], res.Result}
+	}
+	return out
+}
+
+// policyOf compiles a spec and evaluates d with it.
+func evalOf(t *testing.T, namespace, name string, spec prodreadyv1alpha1.PolicySpec, d *appsv1.Deployment) Evaluation {
+	t.Helper()
+	p, err := readiness.Compile(&spec, nil)
+	if err != nil {
+		t.Fatalf("Compile: %v", err)
+	}
+	return Evaluation{Namespace: namespace, Name: name, Policy: p, Result: p.Evaluate(readiness.Input{Deployment: d}, testNow)}
+}
+
+// everyRule turns on every rule of the engine.
+func everyRule() prodreadyv1alpha1.Rules {
+	all := []prodreadyv1alpha1.ResourceName{"cpu", "memory", "ephemeral-storage"}
+	return prodreadyv1alpha1.Rules{
+		Probes: &prodreadyv1alpha1.ProbeRules{
+			Readiness: prodreadyv1alpha1.RequirementRequired, Liveness: prodreadyv1alpha1.RequirementRequired,
+			Startup: prodreadyv1alpha1.RequirementRequired, Distinct: true,
+		},
+		Resources:           &prodreadyv1alpha1.ResourceRules{Requests: all, Limits: all},
+		Replicas:            &prodreadyv1alpha1.ReplicaRules{Minimum: 2},
+		PodDisruptionBudget: &prodreadyv1alpha1.PodDisruptionBudgetRules{Required: true, AllowsDisruption: true},
+		Metrics: &prodreadyv1alpha1.MetricsRules{Annotations: []prodreadyv1alpha1.AnnotationRequirement{
+			{Key: "prometheus.io/scrape", Value: "true"}, {Key: "prometheus.io/port"},
+		}},
+	}
+}
+
+// deployment is testutil's compliant Deployment (probes, cpu and memory
+// requests, a memory limit, prometheus.io/scrape) with a UID, in shop.
+func deployment(name string) *appsv1.Deployment {
+	d := testutil.CompliantDeployment("shop", name, 1)
+	d.UID = "0b9c1a52-8d0e-4c55-9f7e-2f1f3f0d5a11"
+	return d
+}
+
+func TestBuildResults(t *testing.T) {
+	twoContainers := func() *appsv1.Deployment {
+		d := deployment("web")
+		c := d.Spec.Template.Spec.Containers[0]
+		c.Name = "proxy"
+		c.ReadinessProbe = nil
+		d.Spec.Template.Spec.Containers = append(d.Spec.Template.Spec.Containers, c)
+		return d
+	}
+	cases := map[string]struct {
+		d     *appsv1.Deployment
+		evals func(t *testing.T, d *appsv1.Deployment) []Evaluation
+		want  []row
+	}{
+		"every rule, cluster policy": {
+			d: deployment("web"),
+			evals: func(t *testing.T, d *appsv1.Deployment) []Evaluation {
+				return []Evaluation{evalOf(t, "", "baseline", prodreadyv1alpha1.PolicySpec{Rules: everyRule()}, d)}
+			},
+			want: []row{
+				{"baseline", "metrics.annotation", "", ResultFail}, // prometheus.io/port missing
+				{"baseline", "pdb.allowsDisruption", "", ResultPass},
+				{"baseline", "pdb.required", "", ResultFail},
+				{"baseline", "probes.distinct", "app", ResultPass}, // different failureThreshold
+				{"baseline", "probes.liveness", "app", ResultPass},
+				{"baseline", "probes.readiness", "app", ResultPass},
+				{"baseline", "probes.startup", "app", ResultFail},
+				{"baseline", "replicas.minimum", "", ResultFail},
+				{"baseline", "resources.limits.cpu", "app", ResultFail},
+				{"baseline", "resources.limits.ephemeral-storage", "app", ResultFail},
+				{"baseline", "resources.limits.memory", "app", ResultPass},
+				{"baseline", "resources.requests.cpu", "app", ResultPass},
+				{"baseline", "resources.requests.ephemeral-storage", "app", ResultFail},
+				{"baseline", "resources.requests.memory", "app", ResultPass},
+			},
+		},
+		"identical probes fail probes.distinct": {
+			d: func() *appsv1.Deployment {
+				d := deployment("web")
+				c := &d.Spec.Template.Spec.Containers[0]
+				c.LivenessProbe = c.ReadinessProbe.DeepCopy()
+				return d
+			}(),
+			evals: func(t *testing.T, d *appsv1.Deployment) []Evaluation {
+				return []Evaluation{evalOf(t, "", "distinct", prodreadyv1alpha1.PolicySpec{Rules: prodreadyv1alpha1.Rules{
+					Probes: &prodreadyv1alpha1.ProbeRules{Distinct: true}}}, d)}
+			},
+			want: []row{{"distinct", "probes.distinct", "app", ResultFail}},
+		},
+		"namespaced policy is named namespace/name": {
+			d: deployment("web"),
+			evals: func(t *testing.T, d *appsv1.Deployment) []Evaluation {
+				return []Evaluation{evalOf(t, "shop", "probes", prodreadyv1alpha1.PolicySpec{Rules: prodreadyv1alpha1.Rules{
+					Probes: &prodreadyv1alpha1.ProbeRules{Readiness: prodreadyv1alpha1.RequirementRequired}}}, d)}
+			},
+			want: []row{{"shop/probes", "probes.readiness", "app", ResultPass}},
+		},
+		"multi-container: one result per container": {
+			d: twoContainers(),
+			evals: func(t *testing.T, d *appsv1.Deployment) []Evaluation {
+				return []Evaluation{evalOf(t, "", "probes", prodreadyv1alpha1.PolicySpec{Rules: prodreadyv1alpha1.Rules{
+					Probes: &prodreadyv1alpha1.ProbeRules{Readiness: prodreadyv1alpha1.RequirementRequired}}}, d)}
+			},
+			want: []row{
+				{"probes", "probes.readiness", "app", ResultPass},
+				{"probes", "probes.readiness", "proxy", ResultFail},
+			},
+		},
+		"Warn policy reports warn, Audit and Enforce fail": {
+			d: twoContainers(),
+			evals: func(t *testing.T, d *appsv1.Deployment) []Evaluation {
+				rules := prodreadyv1alpha1.Rules{Probes: &prodreadyv1alpha1.ProbeRules{Readiness: prodreadyv1alpha1.RequirementRequired}}
+				return []Evaluation{
+					evalOf(t, "", "warn", prodreadyv1alpha1.PolicySpec{Enforcement: prodreadyv1alpha1.EnforcementWarn, Rules: rules}, d),
+					evalOf(t, "", "audit", prodreadyv1alpha1.PolicySpec{Enforcement: prodreadyv1alpha1.EnforcementAudit, Rules: rules}, d),
+					evalOf(t, "shop", "enforce", prodreadyv1alpha1.PolicySpec{Enforcement: prodreadyv1alpha1.EnforcementEnforce, Rules: rules}, d),
+				}
+			},
+			want: []row{
+				{"audit", "probes.readiness", "app", ResultPass},
+				{"audit", "probes.readiness", "proxy", ResultFail},
+				{"shop/enforce", "probes.readiness", "app", ResultPass},
+				{"shop/enforce", "probes.readiness", "proxy", ResultFail},
+				{"warn", "probes.readiness", "app", ResultPass},
+				{"warn", "probes.readiness", "proxy", ResultWarn},
+			},
+		},
+		"exempted finding is skip, other container still fails": {
+			d: func() *appsv1.Deployment {
+				d := twoContainers()
+				d.Spec.Template.Spec.Containers[0].ReadinessProbe = nil
+				return d
+			}(),
+			evals: func(t *testing.T, d *appsv1.Deployment) []Evaluation {
+				return []Evaluation{evalOf(t, "shop", "probes", prodreadyv1alpha1.PolicySpec{
+					Rules: prodreadyv1alpha1.Rules{Probes: &prodreadyv1alpha1.ProbeRules{Readiness: prodreadyv1alpha1.RequirementRequired}},
+					Exemptions: []prodreadyv1alpha1.Exemption{{
+						Deployments: []string{"web"}, Rules: []string{"probes"}, Containers: []string{"proxy"}, Reason: "proxy is probed by the mesh",
+					}},
+				}, d)}
+			},
+			want: []row{
+				{"shop/probes", "probes.readiness", "app", ResultFail},
+				{"shop/probes", "probes.readiness", "proxy", ResultSkip},
+			},
+		},
+		"several policies, same rule, each its own result": {
+			d: deployment("web"),
+			evals: func(t *testing.T, d *appsv1.Deployment) []Evaluation {
+				return []Evaluation{
+					evalOf(t, "", "replicas-3", prodreadyv1alpha1.PolicySpec{Rules: prodreadyv1alpha1.Rules{Replicas: &prodreadyv1alpha1.ReplicaRules{Minimum: 3}}}, d),
+					evalOf(t, "shop", "replicas-1", prodreadyv1alpha1.PolicySpec{Rules: prodreadyv1alpha1.Rules{Replicas: &prodreadyv1alpha1.ReplicaRules{Minimum: 1}}}, d),
+				}
+			},
+			want: []row{
+				{"replicas-3", "replicas.minimum", "", ResultFail},
+				{"shop/replicas-1", "replicas.minimum", "", ResultPass},
+			},
+		},
+		"policy with no rules adds nothing": {
+			d: deployment("web"),
+			evals: func(t *testing.T, d *appsv1.Deployment) []Evaluation {
+				return []Evaluation{evalOf(t, "", "empty", prodreadyv1alpha1.PolicySpec{}, d)}
+			},
+			want: []row{},
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			r := Build(tc.d, tc.evals(t, tc.d), testNow, nil)
+			if got := rowsOf(r); !slices.Equal(got, tc.want) {
+				t.Fatalf("results:\n got %v\nwant %v", got, tc.want)
+			}
+			var want openreportsv1alpha1.ReportSummary
+			for _, w := range tc.want {
+				countResult(&want, w.result)
+			}
+			if r.Summary != want {
+				t.Errorf("summary = %+v, want %+v", r.Summary, want)
+			}
+			for _, res := range r.Results {
+				if res.Category == "" || res.Severity == "" {
+					t.Errorf("%s %s: category %q severity %q, want both set", res.Policy, res.Rule, res.Category, res.Severity)
+				}
+				if res.Timestamp.Seconds != testNow.Unix() {
+					t.Errorf("%s %s: timestamp %v, want %v", res.Policy, res.Rule, res.Timestamp, testNow.Unix())
+				}
+				if (res.Result == ResultPass) != (res.Description == "") {
+					t.Errorf("%s %s %s: message %q; want a message exactly on non-pass results", res.Policy, res.Rule, res.Result, res.Description)
+				}
+				if res.Result == ResultFail || res.Result == ResultWarn {
+					if res.Properties[PropertyPath] == "" || res.Properties[PropertyEnforcement] == "" {
+						t.Errorf("%s %s: properties %v lack path or enforcement", res.Policy, res.Rule, res.Properties)
+					}
+				}
+			}
+		})
+	}
+}
+
+// The message of a failed result is the engine's message, as status and
+// admission show it; a rule with several findings joins them, one per line.
+func TestBuildMessagesAreTheEngines(t *testing.T) {
+	d := deployment("web")
+	d.Spec.Template.Annotations = nil
+	ev := evalOf(t, "", "metrics", prodreadyv1alpha1.PolicySpec{Rules: everyRule()}, d)
+	r := Build(d, []Evaluation{ev}, testNow, nil)
+	byRule := map[string]string{}
+	for _, res := range r.Results {
+		byRule[res.Rule+"/"+res.Properties[PropertyContainer]] = res.Description
+	}
+	want := map[string][]string{}
+	for _, f := range ev.Result.Violations {
+		k := f.Rule + "/" + f.Container
+		want[k] = append(want[k], f.Message)
+	}
+	if len(want[readiness.RuleMetricsAnnotation+"/"]) != 2 {
+		t.Fatalf("fixture: want two metrics.annotation findings, got %v", want[readiness.RuleMetricsAnnotation+"/"])
+	}
+	for k, msgs := range want {
+		slices.Sort(msgs)
+		if got := byRule[k]; got != strings.Join(msgs, "\n") {
+			t.Errorf("%s: message %q, want %q", k, got, strings.Join(msgs, "\n"))
+		}
+	}
+}
+
+func TestBuildExemptionProperties(t *testing.T) {
+	d := deployment("web")
+	d.Spec.Template.Spec.Containers[0].ReadinessProbe = nil
+	expires := metav1.NewTime(testNow.Add(48 * time.Hour))
+	cases := map[string]struct {
+		exemption prodreadyv1alpha1.Exemption
+		want      map[string]string
+	}{
+		"without expiry": {
+			exemption: prodreadyv1alpha1.Exemption{Deployments: []string{"web"}, Rules: []string{"probes.readiness"}, Reason: "batch worker, no traffic"},
+			want: map[string]string{
+				PropertyContainer: "app", PropertyPath: "spec.template.spec.containers[0].readinessProbe",
+				PropertyExemption: "batch worker, no traffic",
+			},
+		},
+		"with expiry": {
+			exemption: prodreadyv1alpha1.Exemption{
+				Selector: &metav1.LabelSelector{MatchLabels: map[string]string{"tier": "web"}},
+				Rules:    []string{"probes"}, Reason: "migration", Expires: &expires,
+			},
+			want: map[string]string{
+				PropertyContainer: "app", PropertyPath: "spec.template.spec.containers[0].readinessProbe",
+				PropertyExemption: "migration", PropertyExemptionExpires: "2026-03-03T12:00:00Z",
+			},
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			ev := evalOf(t, "shop", "p", prodreadyv1alpha1.PolicySpec{
+				Rules:      prodreadyv1alpha1.Rules{Probes: &prodreadyv1alpha1.ProbeRules{Readiness: prodreadyv1alpha1.RequirementRequired}},
+				Exemptions: []prodreadyv1alpha1.Exemption{tc.exemption},
+			}, d)
+			r := Build(d, []Evaluation{ev}, testNow, nil)
+			if len(r.Results) != 1 || r.Results[0].Result != ResultSkip {
+				t.Fatalf("results %+v, want one skip", r.Results)
+			}
+			if got := r.Results[0].Properties; !maps.Equal(got, tc.want) {
+				t.Errorf("properties = %v, want %v", got, tc.want)
+			}
+			if r.Results[0].Description != ev.Result.Exempted[0].Message {
+				t.Errorf("message %q, want the finding's %q", r.Results[0].Description, ev.Result.Exempted[0].Message)
+			}
+			if r.Summary != (openreportsv1alpha1.ReportSummary{Skip: 1}) {
+				t.Errorf("summary = %+v, want one skip", r.Summary)
+			}
+		})
+	}
+}
+
+func TestBuildMetadata(t *testing.T) {
+	d := deployment("web")
+	r := Build(d, nil, testNow, nil)
+	if r.Name != "prodready-0b9c1a52-8d0e-4c55-9f7e-2f1f3f0d5a11" || r.Namespace != "shop" {
+		t.Errorf("name %s/%s", r.Namespace, r.Name)
+	}
+	if r.APIVersion != "openreports.io/v1alpha1" || r.Kind != "Report" {
+		t.Errorf("type %s %s", r.APIVersion, r.Kind)
+	}
+	if r.Labels[LabelManagedBy] != "prodready" || r.Source != "prodready" {
+		t.Errorf("labels %v source %q", r.Labels, r.Source)
+	}
+	wantScope := corev1.ObjectReference{APIVersion: "apps/v1", Kind: "Deployment", Namespace: "shop", Name: "web", UID: d.UID}
+	if r.Scope == nil || *r.Scope != wantScope {
+		t.Errorf("scope %+v, want %+v", r.Scope, wantScope)
+	}
+	if len(r.OwnerReferences) != 1 {
+		t.Fatalf("owner references %+v, want one", r.OwnerReferences)
+	}
+	o := r.OwnerReferences[0]
+	if o.APIVersion != "apps/v1" || o.Kind != "Deployment" || o.Name != "web" || o.UID != d.UID {
+		t.Errorf("owner reference %+v", o)
+	}
+	if o.Controller != nil || o.BlockOwnerDeletion != nil {
+		t.Errorf("owner reference %+v must be neither controller nor block owner deletion", o)
+	}
+	if r.Annotations[AnnotationHash] != Hash(r) {
+		t.Errorf("hash annotation %q, want %q", r.Annotations[AnnotationHash], Hash(r))
+	}
+
+	// A manifest that was never applied has no UID: named after the
+	// Deployment, without an owner reference.
+	d.UID = ""
+	r = Build(d, nil, testNow, nil)
+	if r.Name != "prodready-web" || r.OwnerReferences != nil {
+		t.Errorf("without UID: name %q owners %v", r.Name, r.OwnerReferences)
+	}
+}
+
+// Results are stable: the same input gives the same bytes, a result keeps
+// its timestamp until it changes, and the hash ignores timestamps.
+func TestBuildStability(t *testing.T) {
+	rules := prodreadyv1alpha1.Rules{Probes: &prodreadyv1alpha1.ProbeRules{Readiness: prodreadyv1alpha1.RequirementRequired, Liveness: prodreadyv1alpha1.RequirementRequired}}
+	d := deployment("web")
+	first := Build(d, []Evaluation{evalOf(t, "", "p", prodreadyv1alpha1.PolicySpec{Rules: rules}, d)}, testNow, nil)
+
+	later := testNow.Add(time.Hour)
+	again := Build(d, []Evaluation{evalOf(t, "", "p", prodreadyv1alpha1.PolicySpec{Rules: rules}, d)}, later, first.Results)
+	a, _ := json.Marshal(first)
+	b, _ := json.Marshal(again)
+	if string(a) != string(b) {
+		t.Fatalf("unchanged input, different report:\n%s\n%s", a, b)
+	}
+
+	// The liveness probe goes: that result changes and gets the new time,
+	// the readiness result keeps the old one.
+	changed := d.DeepCopy()
+	changed.Spec.Template.Spec.Containers[0].LivenessProbe = nil
+	third := Build(changed, []Evaluation{evalOf(t, "", "p", prodreadyv1alpha1.PolicySpec{Rules: rules}, changed)}, later, first.Results)
+	got := map[string]int64{}
+	for _, res := range third.Results {
+		got[res.Rule] = res.Timestamp.Seconds
+	}
+	want := map[string]int64{"probes.liveness": later.Unix(), "probes.readiness": testNow.Unix()}
+	if !maps.Equal(got, want) {
+		t.Errorf("timestamps %v, want %v", got, want)
+	}
+	if third.Annotations[AnnotationHash] == first.Annotations[AnnotationHash] {
+		t.Error("hash unchanged although a result changed")
+	}
+
+	// Only timestamps differ: same hash.
+	moved := first.DeepCopy()
+	for i := range moved.Results {
+		moved.Results[i].Timestamp.Seconds += 100
+	}
+	if Hash(moved) != Hash(first) {
+		t.Error("hash depends on timestamps")
+	}
+	// Inputs are not modified.
+	if first.Results[0].Timestamp.Seconds != testNow.Unix() {
+		t.Error("Build modified previous results")
+	}
+}
+
+func TestPolicyName(t *testing.T) {
+	cases := map[string]struct{ ns, name, want string }{
+		"ReadinessPolicy":        {"shop", "probes", "shop/probes"},
+		"ClusterReadinessPolicy": {"", "baseline", "baseline"},
+	}
+	for name, tc := range cases {
+		if got := PolicyName(tc.ns, tc.name); got != tc.want {
+			t.Errorf("%s: PolicyName = %q, want %q", name, got, tc.want)
+		}
+	}
+}
+
+// Every rule the engine knows has its own category and severity, so a new
+// rule cannot reach reports without them.
+func TestEveryRuleHasMetadata(t *testing.T) {
+	valid := []openreportsv1alpha1.ResultSeverity{"critical", "high", "medium", "low", "info"}
+	for _, id := range readiness.RuleIDs() {
+		m, ok := rules[id]
+		if !ok {
+			t.Errorf("rule %s has no category and severity in rules", id)
+			continue
+		}
+		if m.category == "" || !slices.Contains(valid, m.severity) {
+			t.Errorf("rule %s: category %q severity %q", id, m.category, m.severity)
+		}
+	}
+	if m := metaFor("future.rule"); m.category != "future" || m.severity != SeverityMedium {
+		t.Errorf("fallback %+v", m)
+	}
+}
