@@ -34,8 +34,12 @@ help: ## Display this help.
 ##@ Development
 
 .PHONY: manifests
-manifests: controller-gen ## Generate CRDs, RBAC and webhook manifests.
+manifests: controller-gen ## Generate CRDs, RBAC and webhook manifests; copy the OpenReports CRDs of the pinned reports-api.
 	$(CONTROLLER_GEN) rbac:roleName=manager-role crd webhook paths="./..." output:crd:artifacts:config=config/crd/bases
+	@go mod download github.com/openreports/reports-api && dir=$$(go list -m -f '{{.Dir}}' github.com/openreports/reports-api) && [ -n "$$dir" ] && \
+	for f in openreports.io_reports.yaml openreports.io_clusterreports.yaml; do \
+		install -m 0644 "$$dir/config/crd/$$f" config/components/openreports/$$f; \
+	done
 
 .PHONY: generate
 generate: controller-gen ## Generate DeepCopy methods.

@@ -24,6 +24,7 @@ import (
 	"os"
 	"time"
 
+	openreportsv1alpha1 "github.com/openreports/reports-api/apis/openreports.io/v1alpha1"
 	"k8s.io/apimachinery/pkg/runtime"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	"k8s.io/client-go/discovery"
@@ -38,6 +39,7 @@ import (
 	prodreadyv1alpha1 "github.com/prodready/prodready/api/v1alpha1"
 	"github.com/prodready/prodready/internal/controller"
 	"github.com/prodready/prodready/internal/gather"
+	"github.com/prodready/prodready/internal/reporter"
 	"github.com/prodready/prodready/internal/startup"
 	prodreadywebhook "github.com/prodready/prodready/internal/webhook"
 	// +kubebuilder:scaffold:imports
@@ -51,6 +53,7 @@ var (
 func init() {
 	utilruntime.Must(clientgoscheme.AddToScheme(scheme))
 	utilruntime.Must(prodreadyv1alpha1.AddToScheme(scheme))
+	utilruntime.Must(openreportsv1alpha1.Install(scheme))
 	// +kubebuilder:scaffold:scheme
 }
 
@@ -66,6 +69,9 @@ func main() {
 		webhookHost                string
 		pprofAddr                  string
 		certOpts                   prodreadywebhook.CertOptions
+		reportsMode                = reporter.ModeAuto
+		reportsQPS                 float64
+		reportsBurst               int
 	)
 	flag.StringVar(&metricsAddr, "metrics-bind-address", ":8443",
 		"Address the metrics endpoint binds to, e.g. :8443 (HTTPS) or 127.0.0.1:8080 with --metrics-secure=false. 0 disables it.")
@@ -98,6 +104,12 @@ func main() {
 		"Service in front of the webhook; the certificate is issued for <service>.<namespace>.svc.")
 	flag.StringVar(&certOpts.WebhookConfigName, "webhook-config-name", "prodready-validating-webhook-configuration",
 		"ValidatingWebhookConfiguration whose caBundle the rotator keeps up to date.")
+	flag.Var(&reportsMode, "reports",
+		"Publish results as OpenReports Reports, one per selected Deployment (docs/reports.md): auto writes them when the "+
+			"openreports.io CRDs are served and starts when they appear; openreports also logs an error while they are missing; none writes none.")
+	flag.Float64Var(&reportsQPS, "reports-qps", reporter.DefaultQPS,
+		"Requests per second the report writer may send to the API server, apart from the controllers' own budget.")
+	flag.IntVar(&reportsBurst, "reports-burst", reporter.DefaultBurst, "Burst of the report writer's rate limit.")
 	opts := zap.Options{Development: false}
 	opts.BindFlags(flag.CommandLine)
 	flag.Parse()
@@ -165,6 +177,13 @@ func main() {
 			if err := controller.SetupWithManager(mgr, compiler, recorder); err != nil {
 				return err
 			}
+			// Reports only from the leader's controller, never from the webhook.
+			if err := reporter.Setup(mgr, reporter.Options{
+				Mode: reportsMode, Compiler: compiler, Discovery: disc,
+				QPS: float32(reportsQPS), Burst: reportsBurst,
+			}); err != nil {
+				return err
+			}
 			if starter != nil {
 				return mgr.Add(starter)
 			}
@@ -189,7 +208,7 @@ func main() {
 	}
 
 	setupLog.Info("Starting the manager", "leaderElection", leaderElect, "metrics", metricsAddr, "probes", probeAddr,
-		"webhooks", enableWebhooks, "webhookPort", webhookPort, "certRotation", certOpts.Rotate)
+		"webhooks", enableWebhooks, "webhookPort", webhookPort, "certRotation", certOpts.Rotate, "reports", reportsMode)
 	if err := mgr.Start(ctrl.SetupSignalHandler()); err != nil {
 		setupLog.Error(err, "The manager stopped with an error")
 		os.Exit(1)

@@ -299,7 +299,7 @@ func (u *upRun) run(ctx context.Context) error {
 		}
 	}
 	if err := installCRDs(ctx, l, st); err != nil {
-		return &componentError{name: "CRD installation", err: err, cause: "the CRDs in config/crd/bases do not apply; run 'make manifests'"}
+		return &componentError{name: "CRD installation", err: err, cause: "the CRDs in config/crd/bases or config/components/openreports do not apply; run 'make manifests'"}
 	}
 	cs, err := clientset(st.Kubeconfig)
 	if err == nil {

@@ -47,6 +47,14 @@ const (
 	crdDir            = "config/crd/bases"
 )
 
+// openReportsCRDs are the OpenReports CRDs (config/components/openreports),
+// installed too so that the operator writes a Report per selected
+// Deployment (docs/reports.md).
+var openReportsCRDs = []string{
+	"config/components/openreports/openreports.io_reports.yaml",
+	"config/components/openreports/openreports.io_clusterreports.yaml",
+}
+
 // controlPlaneBinaries are what hack/envtest.sh must provide.
 var controlPlaneBinaries = []string{"etcd", "kube-apiserver", "kube-controller-manager", "kubectl"}
 
@@ -170,11 +178,14 @@ func kubectl(ctx context.Context, l layout, st *clusterState, args ...string) er
 // installCRDs applies config/crd/bases and waits until the CRDs are
 // established.
 func installCRDs(ctx context.Context, l layout, st *clusterState) error {
-	dir := filepath.Join(l.root, crdDir)
-	if err := kubectl(ctx, l, st, "apply", "--server-side", "--force-conflicts", "-f", dir); err != nil {
+	args := []string{"-f", filepath.Join(l.root, crdDir)}
+	for _, f := range openReportsCRDs {
+		args = append(args, "-f", filepath.Join(l.root, f))
+	}
+	if err := kubectl(ctx, l, st, append([]string{"apply", "--server-side", "--force-conflicts"}, args...)...); err != nil {
 		return err
 	}
-	return kubectl(ctx, l, st, "wait", "--for=condition=Established", "--timeout=60s", "-f", dir)
+	return kubectl(ctx, l, st, append([]string{"wait", "--for=condition=Established", "--timeout=60s"}, args...)...)
 }
 
 // createNamespace creates the operator's namespace, labeled like

@@ -79,15 +79,15 @@ func everyRule() prodreadyv1alpha1.Rules {
 
 // deployment is testutil's compliant Deployment (probes, cpu and memory
 // requests, a memory limit, prometheus.io/scrape) with a UID, in shop.
-func deployment(name string) *appsv1.Deployment {
-	d := testutil.CompliantDeployment("shop", name, 1)
+func deployment() *appsv1.Deployment {
+	d := testutil.CompliantDeployment("shop", "web", 1)
 	d.UID = "0b9c1a52-8d0e-4c55-9f7e-2f1f3f0d5a11"
 	return d
 }
 
 func TestBuildResults(t *testing.T) {
 	twoContainers := func() *appsv1.Deployment {
-		d := deployment("web")
+		d := deployment()
 		c := d.Spec.Template.Spec.Containers[0]
 		c.Name = "proxy"
 		c.ReadinessProbe = nil
@@ -100,7 +100,7 @@ func TestBuildResults(t *testing.T) {
 		want  []row
 	}{
 		"every rule, cluster policy": {
-			d: deployment("web"),
+			d: deployment(),
 			evals: func(t *testing.T, d *appsv1.Deployment) []Evaluation {
 				return []Evaluation{evalOf(t, "", "baseline", prodreadyv1alpha1.PolicySpec{Rules: everyRule()}, d)}
 			},
@@ -123,7 +123,7 @@ func TestBuildResults(t *testing.T) {
 		},
 		"identical probes fail probes.distinct": {
 			d: func() *appsv1.Deployment {
-				d := deployment("web")
+				d := deployment()
 				c := &d.Spec.Template.Spec.Containers[0]
 				c.LivenessProbe = c.ReadinessProbe.DeepCopy()
 				return d
@@ -135,7 +135,7 @@ func TestBuildResults(t *testing.T) {
 			want: []row{{"distinct", "probes.distinct", "app", ResultFail}},
 		},
 		"namespaced policy is named namespace/name": {
-			d: deployment("web"),
+			d: deployment(),
 			evals: func(t *testing.T, d *appsv1.Deployment) []Evaluation {
 				return []Evaluation{evalOf(t, "shop", "probes", prodreadyv1alpha1.PolicySpec{Rules: prodreadyv1alpha1.Rules{
 					Probes: &prodreadyv1alpha1.ProbeRules{Readiness: prodreadyv1alpha1.RequirementRequired}}}, d)}
@@ -192,7 +192,7 @@ func TestBuildResults(t *testing.T) {
 			},
 		},
 		"several policies, same rule, each its own result": {
-			d: deployment("web"),
+			d: deployment(),
 			evals: func(t *testing.T, d *appsv1.Deployment) []Evaluation {
 				return []Evaluation{
 					evalOf(t, "", "replicas-3", prodreadyv1alpha1.PolicySpec{Rules: prodreadyv1alpha1.Rules{Replicas: &prodreadyv1alpha1.ReplicaRules{Minimum: 3}}}, d),
@@ -205,7 +205,7 @@ func TestBuildResults(t *testing.T) {
 			},
 		},
 		"policy with no rules adds nothing": {
-			d: deployment("web"),
+			d: deployment(),
 			evals: func(t *testing.T, d *appsv1.Deployment) []Evaluation {
 				return []Evaluation{evalOf(t, "", "empty", prodreadyv1alpha1.PolicySpec{}, d)}
 			},
@@ -248,7 +248,7 @@ func TestBuildResults(t *testing.T) {
 // The message of a failed result is the engine's message, as status and
 // admission show it; a rule with several findings joins them, one per line.
 func TestBuildMessagesAreTheEngines(t *testing.T) {
-	d := deployment("web")
+	d := deployment()
 	d.Spec.Template.Annotations = nil
 	ev := evalOf(t, "", "metrics", prodreadyv1alpha1.PolicySpec{Rules: everyRule()}, d)
 	r := Build(d, []Evaluation{ev}, testNow, nil)
@@ -273,7 +273,7 @@ func TestBuildMessagesAreTheEngines(t *testing.T) {
 }
 
 func TestBuildExemptionProperties(t *testing.T) {
-	d := deployment("web")
+	d := deployment()
 	d.Spec.Template.Spec.Containers[0].ReadinessProbe = nil
 	expires := metav1.NewTime(testNow.Add(48 * time.Hour))
 	cases := map[string]struct {
@@ -322,7 +322,7 @@ func TestBuildExemptionProperties(t *testing.T) {
 }
 
 func TestBuildMetadata(t *testing.T) {
-	d := deployment("web")
+	d := deployment()
 	r := Build(d, nil, testNow, nil)
 	if r.Name != "prodready-0b9c1a52-8d0e-4c55-9f7e-2f1f3f0d5a11" || r.Namespace != "shop" {
 		t.Errorf("name %s/%s", r.Namespace, r.Name)
@@ -364,7 +364,7 @@ func TestBuildMetadata(t *testing.T) {
 // its timestamp until it changes, and the hash ignores timestamps.
 func TestBuildStability(t *testing.T) {
 	rules := prodreadyv1alpha1.Rules{Probes: &prodreadyv1alpha1.ProbeRules{Readiness: prodreadyv1alpha1.RequirementRequired, Liveness: prodreadyv1alpha1.RequirementRequired}}
-	d := deployment("web")
+	d := deployment()
 	first := Build(d, []Evaluation{evalOf(t, "", "p", prodreadyv1alpha1.PolicySpec{Rules: rules}, d)}, testNow, nil)
 
 	later := testNow.Add(time.Hour)
