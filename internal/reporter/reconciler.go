@@ -138,19 +138,23 @@ func (r *Reconciler) evaluate(ctx context.Context, d *appsv1.Deployment, now tim
 	if err != nil {
 		return nil, time.Time{}, err
 	}
-	var selected []gather.Candidate
-	needObjects := false
+	var (
+		selected []gather.Candidate
+		needs    gather.Needs
+	)
 	for _, c := range candidates {
 		if c.Compiled.SelectsDeployment(d.Labels) {
 			selected = append(selected, c)
-			needObjects = needObjects || c.Compiled.UsesClusterObjects()
+			n := gather.NeedsOf(c.Compiled)
+			needs.Replicas = needs.Replicas || n.Replicas
+			needs.Services = needs.Services || n.Services
+			needs.Nodes = needs.Nodes || n.Nodes
+			needs.PriorityClasses = needs.PriorityClasses || n.PriorityClasses
 		}
 	}
 	objs := &gather.NamespaceObjects{}
-	if needObjects {
-		if objs, err = gather.ListNamespaceObjects(ctx, r.Client, d.Namespace); err != nil {
-			return nil, time.Time{}, err
-		}
+	if err := objs.Load(ctx, r.Client, d.Namespace, needs); err != nil {
+		return nil, time.Time{}, err
 	}
 	var (
 		evals      []reports.Evaluation

