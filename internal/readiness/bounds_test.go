@@ -208,3 +208,45 @@ func TestLongAnnotationValueNotMatched(t *testing.T) {
 		})
 	}
 }
+
+// TestTenantStringsBoundedInMessages: an image reference of 100 KiB and a
+// policy allowing 64 PriorityClasses still give messages under 1 KiB.
+func TestTenantStringsBoundedInMessages(t *testing.T) {
+	classes := make([]string, 64)
+	for i := range classes {
+		classes[i] = "class-" + strconv.Itoa(i) + "-" + strings.Repeat("p", 200)
+	}
+	cases := map[string]struct {
+		rules  prodreadyv1alpha1.Rules
+		mutate func(d *Input)
+		wantIn string
+	}{
+		"100 KiB image without a tag": {
+			rules: prodreadyv1alpha1.Rules{Images: &prodreadyv1alpha1.ImageRules{Pinned: true}},
+			mutate: func(in *Input) {
+				in.Deployment.Spec.Template.Spec.Containers[0].Image = "registry.example/" + strings.Repeat("a", 100<<10)
+			},
+			wantIn: "(102417 bytes)",
+		},
+		"64 allowed PriorityClasses": {
+			rules:  prodreadyv1alpha1.Rules{Priority: &prodreadyv1alpha1.PriorityRules{AllowedClasses: classes}},
+			mutate: func(*Input) {},
+			wantIn: "and 59 more",
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			p := mustCompile(t, &prodreadyv1alpha1.PolicySpec{Rules: tc.rules})
+			in := Input{Deployment: baseDeployment()}
+			tc.mutate(&in)
+			res := p.Evaluate(in, testNow)
+			if len(res.Violations) != 1 {
+				t.Fatalf("want one violation, got %+v", res.Violations)
+			}
+			msg := res.Violations[0].Message
+			if len(msg) >= 1024 || !strings.Contains(msg, tc.wantIn) {
+				t.Errorf("message (%d bytes) should be under 1 KiB and contain %q: %.300s", len(msg), tc.wantIn, msg)
+			}
+		})
+	}
+}

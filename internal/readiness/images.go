@@ -65,15 +65,15 @@ func imageProblem(image string, requireDigest bool, mutableTags []string) string
 	ref := parseImage(image)
 	switch {
 	case ref.err != "":
-		return fmt.Sprintf("has image %q, which is not a valid image reference (%s)", image, ref.err)
+		return fmt.Sprintf("has image %s, which is not a valid image reference (%s)", quote(image), truncated(ref.err))
 	case ref.digested:
 		return ""
 	case requireDigest:
-		return fmt.Sprintf("has image %q without a digest", image)
+		return fmt.Sprintf("has image %s without a digest", quote(image))
 	case !ref.tagged:
-		return fmt.Sprintf("has image %q without a tag, which means latest", image)
+		return fmt.Sprintf("has image %s without a tag, which means latest", quote(image))
 	case slices.Contains(mutableTags, ref.tag):
-		return fmt.Sprintf("has image %q with the mutable tag %q", image, ref.tag)
+		return fmt.Sprintf("has image %s with the mutable tag %s", quote(image), quote(ref.tag))
 	}
 	return ""
 }

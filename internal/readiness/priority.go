@@ -19,7 +19,6 @@ package readiness
 import (
 	"fmt"
 	"slices"
-	"strings"
 
 	schedulingv1 "k8s.io/api/scheduling/v1"
 )
@@ -57,7 +56,7 @@ func checkPriorityClass(e *evaluation) {
 			}
 		}
 		e.add(RulePriorityClass, "", priorityPath, fmt.Sprintf("%s, which is not allowed; set %s to one of %s",
-			what, priorityPath, quoteAll(o.allowedClasses)))
+			what, priorityPath, quoteList(o.allowedClasses)))
 		return
 	}
 	if o.minPriority != nil && value < *o.minPriority {
@@ -97,13 +96,5 @@ func allowedHint(allowed []string) string {
 	if len(allowed) == 0 {
 		return ""
 	}
-	return " (allowed: " + quoteAll(allowed) + ")"
-}
-
-func quoteAll(s []string) string {
-	q := make([]string, len(s))
-	for i, v := range s {
-		q[i] = fmt.Sprintf("%q", v)
-	}
-	return strings.Join(q, ", ")
+	return " (allowed: " + quoteList(allowed) + ")"
 }
