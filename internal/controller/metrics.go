@@ -37,9 +37,19 @@ var (
 		Help: "Deployments a policy selects.",
 	}, []string{"policy"})
 
+	policyNonCompliant = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "prodready_policy_noncompliant_deployments",
+		Help: "Deployments a policy selects that have at least one violation after exemptions, per namespace.",
+	}, []string{"policy", "namespace"})
+
 	statusWrites = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "prodready_policy_status_writes_total",
 		Help: "Status patches written, per policy kind; a reconcile whose outcome did not change writes none.",
+	}, []string{"kind"})
+
+	statusWriteErrors = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "prodready_policy_status_write_errors_total",
+		Help: "Status patches that failed (conflicts included; they are retried), per policy kind.",
 	}, []string{"kind"})
 
 	policyEvaluation = prometheus.NewHistogramVec(prometheus.HistogramOpts{
@@ -50,7 +60,14 @@ var (
 )
 
 func init() {
-	metrics.Registry.MustRegister(policyViolations, policyMatched, policyEvaluation, statusWrites)
+	metrics.Registry.MustRegister(policyViolations, policyMatched, policyNonCompliant, policyEvaluation, statusWrites, statusWriteErrors)
+	// Export the status write counters at zero from the start, so that a
+	// rate() over them (the ProdreadyStatusWritesFailing alert) sees the
+	// first failure instead of a series appearing out of nothing.
+	for _, kind := range []string{"ReadinessPolicy", "ClusterReadinessPolicy"} {
+		statusWrites.WithLabelValues(kind)
+		statusWriteErrors.WithLabelValues(kind)
+	}
 }
 
 // violationKey is one series of prodready_policy_violations.
@@ -61,10 +78,16 @@ type violationKey struct{ namespace, rule string }
 type policyMetrics struct {
 	mu   sync.Mutex
 	last map[gather.PolicyKey]map[violationKey]struct{}
+	// lastNonCompliant holds the namespaces with a
+	// prodready_policy_noncompliant_deployments series, per policy.
+	lastNonCompliant map[gather.PolicyKey]map[string]struct{}
 }
 
 func newPolicyMetrics() *policyMetrics {
-	return &policyMetrics{last: map[gather.PolicyKey]map[violationKey]struct{}{}}
+	return &policyMetrics{
+		last:             map[gather.PolicyKey]map[violationKey]struct{}{},
+		lastNonCompliant: map[gather.PolicyKey]map[string]struct{}{},
+	}
 }
 
 func kindOf(key gather.PolicyKey) string {
@@ -93,6 +116,22 @@ func (m *policyMetrics) observe(key gather.PolicyKey, o *outcome, took time.Dura
 		now[k] = struct{}{}
 	}
 	m.last[key] = now
+
+	perNamespace := map[string]int{}
+	for d := range o.nonCompliant {
+		perNamespace[d.Namespace]++
+	}
+	for ns := range m.lastNonCompliant[key] {
+		if _, ok := perNamespace[ns]; !ok {
+			policyNonCompliant.DeleteLabelValues(name, ns)
+		}
+	}
+	nowNS := make(map[string]struct{}, len(perNamespace))
+	for ns, n := range perNamespace {
+		policyNonCompliant.WithLabelValues(name, ns).Set(float64(n))
+		nowNS[ns] = struct{}{}
+	}
+	m.lastNonCompliant[key] = nowNS
 }
 
 // forget removes every series of a deleted or invalid policy.
@@ -104,5 +143,9 @@ func (m *policyMetrics) forget(key gather.PolicyKey) {
 		policyViolations.DeleteLabelValues(name, k.namespace, k.rule)
 	}
 	delete(m.last, key)
+	for ns := range m.lastNonCompliant[key] {
+		policyNonCompliant.DeleteLabelValues(name, ns)
+	}
+	delete(m.lastNonCompliant, key)
 	policyMatched.DeleteLabelValues(name)
 }

@@ -39,24 +39,40 @@ func TestPolicyMetrics(t *testing.T) {
 		name       string
 		violations []prodreadyv1alpha1.Violation
 		matched    int32
-		forget     bool
-		want       series
-		gone       []string
+		// nonCompliant lists non-compliant Deployments as namespace/name.
+		nonCompliant []types.NamespacedName
+		forget       bool
+		want         series
+		gone         []string
+		// wantNonCompliant is prodready_policy_noncompliant_deployments per
+		// namespace; namespaces in goneNonCompliant must have no series.
+		wantNonCompliant map[string]float64
+		goneNonCompliant []string
 	}{
 		{
 			name:       "counts per namespace and rule",
 			violations: []prodreadyv1alpha1.Violation{v("probes.readiness"), v("probes.readiness"), v("replicas.minimum")},
 			matched:    3,
-			want:       series{"probes.readiness": 2, "replicas.minimum": 1},
+			nonCompliant: []types.NamespacedName{
+				{Namespace: "shop", Name: "a"}, {Namespace: "shop", Name: "b"}, {Namespace: "billing", Name: "c"},
+			},
+			want:             series{"probes.readiness": 2, "replicas.minimum": 1},
+			wantNonCompliant: map[string]float64{"shop": 2, "billing": 1},
 		},
 		{
-			name:       "a fixed rule's series disappears",
-			violations: []prodreadyv1alpha1.Violation{v("probes.readiness")},
-			matched:    2,
-			want:       series{"probes.readiness": 1},
-			gone:       []string{"replicas.minimum"},
+			name:             "a fixed rule's series disappears",
+			violations:       []prodreadyv1alpha1.Violation{v("probes.readiness")},
+			matched:          2,
+			nonCompliant:     []types.NamespacedName{{Namespace: "shop", Name: "a"}},
+			want:             series{"probes.readiness": 1},
+			gone:             []string{"replicas.minimum"},
+			wantNonCompliant: map[string]float64{"shop": 1},
+			goneNonCompliant: []string{"billing"},
 		},
-		{name: "forget removes every series of the policy", forget: true, gone: []string{"probes.readiness"}},
+		{
+			name: "forget removes every series of the policy", forget: true,
+			gone: []string{"probes.readiness"}, goneNonCompliant: []string{"shop", "billing"},
+		},
 	}
 	m := newPolicyMetrics()
 	for _, s := range steps {
@@ -72,6 +88,9 @@ func TestPolicyMetrics(t *testing.T) {
 				o.keep(v)
 				o.counts[violationKey{v.Namespace, v.Rule}]++
 			}
+			for _, d := range s.nonCompliant {
+				o.nonCompliant[d] = []string{"probes.readiness"}
+			}
 			m.observe(key, o, time.Millisecond)
 			if got := testutil.ToFloat64(policyMatched.WithLabelValues(name)); got != float64(s.matched) {
 				t.Fatalf("%s: matched = %v, want %d", s.name, got, s.matched)
@@ -80,6 +99,16 @@ func TestPolicyMetrics(t *testing.T) {
 		for rule, want := range s.want {
 			if got := testutil.ToFloat64(policyViolations.WithLabelValues(name, "shop", rule)); got != want {
 				t.Fatalf("%s: violations{rule=%s} = %v, want %v", s.name, rule, got, want)
+			}
+		}
+		for ns, want := range s.wantNonCompliant {
+			if got := testutil.ToFloat64(policyNonCompliant.WithLabelValues(name, ns)); got != want {
+				t.Fatalf("%s: noncompliant{namespace=%s} = %v, want %v", s.name, ns, got, want)
+			}
+		}
+		for _, ns := range s.goneNonCompliant {
+			if policyNonCompliant.DeleteLabelValues(name, ns) {
+				t.Fatalf("%s: noncompliant{namespace=%s} still present", s.name, ns)
 			}
 		}
 		for _, rule := range s.gone {

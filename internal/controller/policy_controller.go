@@ -223,6 +223,7 @@ func (r *PolicyReconciler) patchStatus(ctx context.Context, obj client.Object, b
 		if apierrors.IsNotFound(err) {
 			return nil // deleted meanwhile
 		}
+		statusWriteErrors.WithLabelValues(kindOf(gather.PolicyKey{Cluster: r.Cluster})).Inc()
 		if apierrors.IsConflict(err) {
 			return fmt.Errorf("patching status: the policy changed meanwhile, retrying: %w", err)
 		}
