@@ -58,9 +58,13 @@ vet: ## Run go vet.
 lint: golangci-lint ## Run golangci-lint (config: .golangci.yml).
 	$(GOLANGCI_LINT) run ./...
 
+.PHONY: helm-sync
+helm-sync: manifests kustomize ## Regenerate what the Helm chart (dist/chart) and config/prometheus derive from other files: CRDs, RBAC, webhooks, alerting rules, dashboard.
+	go run ./hack/helmsync -kustomize $(KUSTOMIZE)
+
 .PHONY: verify
-verify: manifests generate fmt ## Regenerate everything and fail if the tree changed (generated files must be committed fresh).
-	@status=$$(git status --porcelain -- api config internal cmd test go.mod go.sum) || { echo "verify: git status failed; run inside a git checkout"; exit 1; }; \
+verify: manifests generate fmt helm-sync ## Regenerate everything and fail if the tree changed (generated files must be committed fresh).
+	@status=$$(git status --porcelain -- api config internal cmd test hack dist go.mod go.sum) || { echo "verify: git status failed; run inside a git checkout"; exit 1; }; \
 	if [ -n "$$status" ]; then \
 		echo "verify: generated or formatted files are stale; run 'make manifests generate fmt' and commit:"; \
 		echo "$$status"; git --no-pager diff --stat; exit 1; \
@@ -72,8 +76,19 @@ envtest: ## Build kube-apiserver, etcd, kubectl and kube-controller-manager from
 	@echo "export KUBEBUILDER_ASSETS=$$(hack/envtest.sh)"
 
 .PHONY: test
-test: manifests generate fmt vet ## Run unit tests and the envtest suite against a real kube-apiserver.
-	KUBEBUILDER_ASSETS="$$(hack/envtest.sh)" go test $(GOTEST_FLAGS) ./... -coverprofile cover.out
+test: manifests generate fmt vet test-rules kustomize ## Run unit tests, the chart tests (helm lint, golden renders, no drift from config/default), the alert unit tests and the envtest suite.
+	KUBEBUILDER_ASSETS="$$(hack/envtest.sh)" HELM="$$(hack/tool.sh helm)" KUSTOMIZE="$(KUSTOMIZE)" \
+		go test $(GOTEST_FLAGS) ./... -coverprofile cover.out
+
+.PHONY: test-rules
+test-rules: ## Check the alerting rules (promtool check rules) and run their unit tests (promtool test rules).
+	@promtool="$$(hack/tool.sh promtool)"; \
+	"$$promtool" check rules config/prometheus/prodready.rules.yaml && \
+	"$$promtool" test rules config/prometheus/tests/*.yaml
+
+.PHONY: test-chart
+test-chart: kustomize ## Run only the chart tests: helm lint, golden helm template renders, no drift from config/default. UPDATE=1 rewrites the golden files.
+	HELM="$$(hack/tool.sh helm)" KUSTOMIZE="$(KUSTOMIZE)" go test ./test/chart/... -count=1 $(if $(UPDATE),-args -update)
 
 # E2E_FLAGS adds go test flags, e.g. E2E_FLAGS='-ginkgo.focus=Faults'.
 E2E_FLAGS ?=
@@ -107,6 +122,17 @@ run: manifests generate fmt vet ## Run the operator against the cluster of the c
 .PHONY: docker-build
 docker-build: ## Build the operator image (needs a Docker engine).
 	docker build -t $(IMG) .
+
+.PHONY: build-installer
+build-installer: manifests kustomize ## Write dist/install.yaml: everything config/default installs, with the image IMG, for kubectl apply -f.
+	@mkdir -p dist
+	@img='$(IMG)'; name=$${img%:*}; tag=$${img##*:}; \
+	if [[ "$$tag" == */* || "$$name" == "$$img" ]]; then name=$$img; tag=latest; fi; \
+	tmp=$$(mktemp -d dist/.installer.XXXXXX); trap 'rm -rf "$$tmp"' EXIT; \
+	printf 'resources:\n- ../../config/default\nimages:\n- name: ghcr.io/prodready/prodready\n  newName: %s\n  newTag: %s\n' \
+		"$$name" "$$tag" > "$$tmp/kustomization.yaml"; \
+	$(KUSTOMIZE) build "$$tmp" > dist/install.yaml
+	@echo "build-installer: wrote dist/install.yaml with image $(IMG)"
 
 ##@ Deployment
 
