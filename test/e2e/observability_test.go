@@ -90,7 +90,9 @@ var _ = Describe("Alerts and dashboard", func() {
 		Expect(apply(deploymentYAML(ns, "ok", false)).err).NotTo(HaveOccurred())
 		Expect(apply(policyYAML(ns, "audit", "Audit")).err).NotTo(HaveOccurred())
 		Expect(apply(policyYAML(ns, "strict", "Audit")).err).NotTo(HaveOccurred())
-		Expect(apply(deploymentYAML(ns, "bad", true)).err).NotTo(HaveOccurred())
+		// The webhook sees the policy change within a moment.
+		Eventually(func() error { return apply(deploymentYAML(ns, "bad", true)).err }).
+			WithTimeout(timeout).WithPolling(interval).Should(Succeed())
 		Eventually(func() string { return summary(ns, "audit") }).WithTimeout(timeout).WithPolling(interval).Should(Equal("2/1/False"))
 
 		// Make the API server record a webhook call that failed open and one

@@ -448,7 +448,8 @@ var TargetLabels = []string{"job", "instance", "service", "pod", "container", "e
 
 // Check returns one line per metric or label a query uses that the scrape
 // does not have. Metrics in external come from elsewhere (Prometheus
-// itself, kube-state-metrics) and are not checked.
+// itself, kube-state-metrics) and are not checked, and neither are the
+// grouping and output labels of a query that reads one.
 func Check(qs []Query, have Exported, external map[string]bool) []string {
 	target := map[string]bool{}
 	for _, l := range TargetLabels {
@@ -465,11 +466,10 @@ func Check(qs []Query, have Exported, external map[string]bool) []string {
 		for l := range target {
 			union[l] = true
 		}
+		unknown := false // reads a metric whose labels cannot be checked here
 		for m, labels := range refs.Metrics {
 			if external[m] {
-				for _, l := range labels {
-					union[l] = true
-				}
+				unknown = true
 				continue
 			}
 			series, ok := have[m]
@@ -487,7 +487,7 @@ func Check(qs []Query, have Exported, external map[string]bool) []string {
 			}
 		}
 		for _, l := range append(refs.Grouping, q.OutputLabels...) {
-			if !union[l] {
+			if !union[l] && !unknown {
 				problems = append(problems, fmt.Sprintf("%s: label %q is on none of its metrics", q.Source, l))
 			}
 		}

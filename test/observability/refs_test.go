@@ -108,6 +108,9 @@ h_count 2
 			want: []string{`q: label "kind" is on none of its metrics`, `q: label "operation" is on none of its metrics`},
 		},
 		"external metric": {q: Query{Source: "ok", Expr: `absent(up{job="j"} == 1)`}},
+		"grouping over an external metric is not checked": {
+			q: Query{Source: "ok", Expr: `max by (kind) (up{job="j"})`, OutputLabels: []string{"kind"}},
+		},
 	}
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
