@@ -40,9 +40,7 @@ var externalMetrics = map[string]bool{"up": true, "kube_deployment_status_replic
 // missing, so whoever adds one must delete it here and it is then checked
 // like every other metric.
 var pendingMetrics = map[string]string{
-	"prodready_policies_invalid":    "issue 8 (invalid policies by kind and enforcement)",
-	"prodready_report_writes_total": "issue 11 (the OpenReports writer)",
-	"prodready_reports_total":       "issue 11 (the OpenReports writer)",
+	"prodready_policies_invalid": "issue 8 (invalid policies by kind and enforcement)",
 }
 
 // failingWebhook is a webhook configuration that calls an address where
