@@ -47,9 +47,10 @@ import (
 
 // localCluster is the part of .state/cluster.json these rows read.
 type localCluster struct {
-	Kubeconfig  string   `json:"kubeconfig"`
-	ManagerArgs []string `json:"managerArgs"`
-	Components  []struct {
+	Kubeconfig    string   `json:"kubeconfig"`
+	ManagerBinary string   `json:"managerBinary"`
+	ManagerArgs   []string `json:"managerArgs"`
+	Components    []struct {
 		Name string `json:"name"`
 		PID  int    `json:"pid"`
 	} `json:"components"`
