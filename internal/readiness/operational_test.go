@@ -7,7 +7,7 @@ You may obtain a copy of the License at
 
     http://www.apache.org/licenses/LICENSE-2.0
 
-Unless sReq by applicable law or agreed to in writing, software
+Unless required by applicable law or agreed to in writing, software
 distributed under the License is distributed on an "AS IS" BASIS,
 WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 See the License for the specific language governing permissions and
@@ -263,11 +263,11 @@ func TestSpreadNodesRule(t *testing.T) {
 			hpas: []autoscalingv2.HorizontalPodAutoscaler{webHPA("web", new(int32(1)))}},
 		"matchLabelKeys pod-template-hash is ignored": {rules: spreadRules(sReq, ""),
 			mutate: withTSC(hostnameKey, corev1.DoNotSchedule, ownSelector(), "pod-template-hash")},
-		"sPref hostname anti-affinity passes Preferred": {rules: spreadRules(sPref, ""),
+		"preferred hostname anti-affinity passes Preferred": {rules: spreadRules(sPref, ""),
 			mutate: antiAffinity(hostnameKey, false, ownSelector())},
-		"sReq hostname anti-affinity passes Required with maxUnavailable 25% of 4": {rules: spreadRules(sReq, ""),
+		"required hostname anti-affinity passes Required with maxUnavailable 25% of 4": {rules: spreadRules(sReq, ""),
 			mutate: withReplicas(4, antiAffinity(hostnameKey, true, ownSelector()))},
-		"bypass: sPref anti-affinity does not satisfy Required": {rules: spreadRules(sReq, ""),
+		"bypass: preferred anti-affinity does not satisfy Required": {rules: spreadRules(sReq, ""),
 			mutate: antiAffinity(hostnameKey, false, ownSelector()), want: spreadNodesFinding},
 		"bypass: ScheduleAnyway does not satisfy Required": {rules: spreadRules(sReq, ""),
 			mutate: withTSC(hostnameKey, corev1.ScheduleAnyway, ownSelector()), want: spreadNodesFinding},
@@ -290,17 +290,17 @@ func TestSpreadNodesRule(t *testing.T) {
 			mutate: func(d *appsv1.Deployment) {
 				d.Spec.Template.Spec.NodeSelector = map[string]string{hostnameKey: "node-1"}
 			}},
-		"pinned to one host by sReq node affinity is skipped": {rules: spreadRules(sReq, ""), mutate: nodeAffinityIn(hostnameKey, "node-1")},
+		"pinned to one host by required node affinity is skipped": {rules: spreadRules(sReq, ""), mutate: nodeAffinityIn(hostnameKey, "node-1")},
 		"node affinity allowing two hosts is not pinned": {rules: spreadRules(sReq, ""), mutate: nodeAffinityIn(hostnameKey, "node-1", "node-2"),
 			want: spreadNodesFinding},
-		"deadlock: sReq hostname anti-affinity with maxUnavailable 0 fails": {rules: spreadRules(sReq, ""),
+		"deadlock: required hostname anti-affinity with maxUnavailable 0 fails": {rules: spreadRules(sReq, ""),
 			mutate: chain(antiAffinity(hostnameKey, true, ownSelector()), rolling(ioi(0), ioi(1))),
 			want:   maxUnavailableFinding2(), msgContains: []string{"deadlock"}},
-		"deadlock: 25% of 3 rounds down to 0 with sReq anti-affinity fails": {rules: spreadRules(sPref, ""),
+		"deadlock: 25% of 3 rounds down to 0 with required anti-affinity fails": {rules: spreadRules(sPref, ""),
 			mutate: antiAffinity(hostnameKey, true, ownSelector()), want: maxUnavailableFinding2()},
-		"sReq anti-affinity with maxUnavailable 1 passes": {rules: spreadRules(sReq, ""),
+		"required anti-affinity with maxUnavailable 1 passes": {rules: spreadRules(sReq, ""),
 			mutate: chain(antiAffinity(hostnameKey, true, ownSelector()), rolling(ioi(1), ioi(0)))},
-		"sReq anti-affinity with Recreate cannot deadlock": {rules: spreadRules(sReq, ""),
+		"required anti-affinity with Recreate cannot deadlock": {rules: spreadRules(sReq, ""),
 			mutate: chain(antiAffinity(hostnameKey, true, ownSelector()), func(d *appsv1.Deployment) {
 				d.Spec.Strategy = appsv1.DeploymentStrategy{Type: appsv1.RecreateDeploymentStrategyType}
 			})},
