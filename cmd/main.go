@@ -26,6 +26,7 @@ import (
 	"time"
 
 	openreportsv1alpha1 "github.com/openreports/reports-api/apis/openreports.io/v1alpha1"
+	"github.com/prometheus/client_golang/prometheus"
 	"k8s.io/apimachinery/pkg/runtime"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	"k8s.io/client-go/discovery"
@@ -35,6 +36,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/config"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+	"sigs.k8s.io/controller-runtime/pkg/metrics"
 	"sigs.k8s.io/controller-runtime/pkg/metrics/filters"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 	"sigs.k8s.io/controller-runtime/pkg/webhook"
@@ -178,6 +180,10 @@ func main() {
 	}
 
 	compiler := gather.NewCompiler()
+	metrics.Registry.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "prodready_compiled_policies",
+		Help: "Policies held compiled in this replica's cache; follows the number of policies in the cluster.",
+	}, func() float64 { return float64(compiler.Len()) }))
 	recorder := mgr.GetEventRecorder("prodready")
 	readyChecks := map[string]healthz.Checker{"ping": healthz.Ping}
 
@@ -205,6 +211,11 @@ func main() {
 		[]string{"readinesspolicies", "clusterreadinesspolicies"},
 		"kubectl apply --server-side -k config/crd (or make install)",
 		func() error {
+			// On every replica, not only the leader whose reconcilers see
+			// the NotFound.
+			if err := prodreadywebhook.ForgetDeletedPolicies(mgr.GetCache(), compiler); err != nil {
+				return err
+			}
 			if err := controller.SetupWithManager(mgr, compiler, recorder); err != nil {
 				return err
 			}
