@@ -112,7 +112,7 @@ var _ = Describe("Faults", Ordered, Serial, func() {
 		By("an Enforce policy the follower must know without ever having reconciled")
 		Expect(apply(policyYAML(ns, "strict", "Enforce")).err).NotTo(HaveOccurred())
 		Eventually(func() string { return summary(ns, "strict") }).WithTimeout(timeout).WithPolling(interval).Should(Equal("1/1/False"))
-		Expect(httpStatus("http://" + follower.probeAddr + "/readyz/webhook")).To(Equal(http.StatusOK), "the follower's informers synced")
+		Expect(httpStatus("http://"+follower.probeAddr+"/readyz/webhook")).To(Equal(http.StatusOK), "the follower's informers synced")
 
 		By("killing the leader")
 		if leader == primary {
