@@ -110,7 +110,21 @@ var _ = Describe("Faults", Ordered, Serial, func() {
 		Eventually(func() string { return summary(ns, "audit") }).WithTimeout(timeout).WithPolling(interval).Should(Equal("1/1/False"))
 
 		By("an Enforce policy the follower must know without ever having reconciled")
-		Expect(apply(policyYAML(ns, "strict", "Enforce")).err).NotTo(HaveOccurred())
+		// Its replicas rule makes the webhook read PodDisruptionBudgets and
+		// HorizontalPodAutoscalers as well as policies.
+		Expect(apply(fmt.Sprintf(`apiVersion: prodready.io/v1alpha1
+kind: ReadinessPolicy
+metadata:
+  name: strict
+  namespace: %s
+spec:
+  enforcement: Enforce
+  rules:
+    probes:
+      readiness: Required
+    replicas:
+      minimum: 2
+`, ns)).err).NotTo(HaveOccurred())
 		Eventually(func() string { return summary(ns, "strict") }).WithTimeout(timeout).WithPolling(interval).Should(Equal("1/1/False"))
 		Expect(httpStatus("http://"+follower.probeAddr+"/readyz/webhook")).To(Equal(http.StatusOK), "the follower's informers synced")
 
