@@ -173,6 +173,13 @@ status: ## Show whether each process of the local cluster runs, with its pid, po
 bench: ## Run the benchmarks and print the results table (JSON in _out/bench/)
 	go run ./hack/bench
 
+# SOAK_DURATION bounds make soak (at most 2h).
+SOAK_DURATION ?= 30m
+
+.PHONY: soak
+soak: ## Churn policies and Deployments plus admission load against the 'make up' cluster (loopback only) for SOAK_DURATION (default 30m); samples goroutines, heap and RSS every 30 s into _out/soak/ and fails when they keep growing.
+	go run ./hack/soak -duration $(SOAK_DURATION) $(SOAK_FLAGS)
+
 ##@ Tools
 
 $(LOCALBIN):

@@ -21,22 +21,28 @@ package main
 import (
 	"crypto/tls"
 	"flag"
+	"fmt"
 	"os"
 	"time"
 
 	openreportsv1alpha1 "github.com/openreports/reports-api/apis/openreports.io/v1alpha1"
+	"github.com/prometheus/client_golang/prometheus"
 	"k8s.io/apimachinery/pkg/runtime"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	"k8s.io/client-go/discovery"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/config"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+	"sigs.k8s.io/controller-runtime/pkg/metrics"
 	"sigs.k8s.io/controller-runtime/pkg/metrics/filters"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 	"sigs.k8s.io/controller-runtime/pkg/webhook"
 
 	prodreadyv1alpha1 "github.com/prodready/prodready/api/v1alpha1"
+	"github.com/prodready/prodready/internal/apiclient"
 	"github.com/prodready/prodready/internal/controller"
 	"github.com/prodready/prodready/internal/gather"
 	"github.com/prodready/prodready/internal/reporter"
@@ -64,6 +70,10 @@ func main() {
 		leaderElect                bool
 		leaderElectionNamespace    string
 		shutdownTimeout            time.Duration
+		shutdownDelay              time.Duration
+		apiRequestTimeout          time.Duration
+		reconcileTimeout           time.Duration
+		tlsMinVersion              string
 		enableWebhooks             bool
 		webhookPort                int
 		webhookHost                string
@@ -86,6 +96,16 @@ func main() {
 		"Allow HTTP/2 on the metrics server; off by default because of the HTTP/2 rapid reset CVEs.")
 	flag.DurationVar(&shutdownTimeout, "graceful-shutdown-timeout", 25*time.Second,
 		"How long to wait for running reconciles and requests to finish on shutdown.")
+	flag.DurationVar(&shutdownDelay, "shutdown-delay", 0,
+		"After SIGTERM, report not ready and keep serving admission this long before shutting down, so that "+
+			"reviews stop being routed here first. In a pod the preStop sleep does this; use it where there is none.")
+	flag.DurationVar(&apiRequestTimeout, "api-request-timeout", 30*time.Second,
+		"Give up on an API server request whose response has not started within this time. Watches and "+
+			"responses that are streaming are never cut. 0 disables the bound.")
+	flag.DurationVar(&reconcileTimeout, "reconcile-timeout", 2*time.Minute,
+		"Upper bound on one policy evaluation, API calls included; it is retried with backoff after that.")
+	flag.StringVar(&tlsMinVersion, "tls-min-version", "1.3",
+		"Lowest TLS version the webhook and metrics servers accept: 1.2 or 1.3.")
 	flag.StringVar(&pprofAddr, "pprof-bind-address", "0",
 		"Address to serve Go's /debug/pprof profiles on, e.g. 127.0.0.1:8082; 0 disables it. Keep it on loopback.")
 	flag.BoolVar(&enableWebhooks, "enable-webhooks", true, "Serve the validating admission webhooks.")
@@ -115,7 +135,12 @@ func main() {
 	flag.Parse()
 	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&opts)))
 
-	var tlsOpts []func(*tls.Config)
+	minVersion, err := parseTLSVersion(tlsMinVersion)
+	if err != nil {
+		setupLog.Error(err, "Invalid --tls-min-version")
+		os.Exit(1)
+	}
+	tlsOpts := []func(*tls.Config){func(c *tls.Config) { c.MinVersion = minVersion }}
 	if !enableHTTP2 {
 		tlsOpts = append(tlsOpts, func(c *tls.Config) { c.NextProtos = []string{"http/1.1"} })
 	}
@@ -125,7 +150,9 @@ func main() {
 	}
 
 	restConfig := ctrl.GetConfigOrDie()
-	restConfig.Timeout = 30 * time.Second // no API call waits forever
+	// Not restConfig.Timeout: client-go applies it to whole responses and so
+	// would cut every informer's watch (internal/apiclient).
+	apiclient.BoundRequests(restConfig, apiRequestTimeout)
 	mgr, err := ctrl.NewManager(restConfig, ctrl.Options{
 		Scheme:                        scheme,
 		Metrics:                       metricsOpts,
@@ -137,6 +164,12 @@ func main() {
 		LeaderElectionReleaseOnCancel: true,
 		GracefulShutdownTimeout:       &shutdownTimeout,
 		Cache:                         controller.CacheOptions(),
+		Controller: config.Controller{
+			// Start the controllers' informers before winning the election,
+			// so that a new leader reconciles from a warm cache at once.
+			EnableWarmup:          ptr.To(true),
+			ReconciliationTimeout: reconcileTimeout,
+		},
 		WebhookServer: webhook.NewServer(webhook.Options{
 			Host: webhookHost, Port: webhookPort, CertDir: certOpts.Dir, TLSOpts: tlsOpts,
 		}),
@@ -147,6 +180,10 @@ func main() {
 	}
 
 	compiler := gather.NewCompiler()
+	metrics.Registry.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "prodready_compiled_policies",
+		Help: "Policies held compiled in this replica's cache; follows the number of policies in the cluster.",
+	}, func() float64 { return float64(compiler.Len()) }))
 	recorder := mgr.GetEventRecorder("prodready")
 	readyChecks := map[string]healthz.Checker{"ping": healthz.Ping}
 
@@ -174,6 +211,11 @@ func main() {
 		[]string{"readinesspolicies", "clusterreadinesspolicies"},
 		"kubectl apply --server-side -k config/crd (or make install)",
 		func() error {
+			// On every replica, not only the leader whose reconcilers see
+			// the NotFound.
+			if err := prodreadywebhook.ForgetDeletedPolicies(mgr.GetCache(), compiler); err != nil {
+				return err
+			}
 			if err := controller.SetupWithManager(mgr, compiler, recorder); err != nil {
 				return err
 			}
@@ -208,8 +250,14 @@ func main() {
 	}
 
 	setupLog.Info("Starting the manager", "leaderElection", leaderElect, "metrics", metricsAddr, "probes", probeAddr,
-		"webhooks", enableWebhooks, "webhookPort", webhookPort, "certRotation", certOpts.Rotate, "reports", reportsMode)
-	if err := mgr.Start(ctrl.SetupSignalHandler()); err != nil {
+		"webhooks", enableWebhooks, "webhookPort", webhookPort, "certRotation", certOpts.Rotate, "reports", reportsMode,
+		"tlsMinVersion", tlsMinVersion, "apiRequestTimeout", apiRequestTimeout, "shutdownDelay", shutdownDelay)
+	drain := startup.NewDrain(shutdownDelay)
+	if err := mgr.AddReadyzCheck("shutdown", drain.ReadyCheck); err != nil {
+		setupLog.Error(err, "Unable to set up the readiness check", "check", "shutdown")
+		os.Exit(1)
+	}
+	if err := mgr.Start(drain.Context(ctrl.SetupSignalHandler(), setupLog)); err != nil {
 		setupLog.Error(err, "The manager stopped with an error")
 		os.Exit(1)
 	}
@@ -221,4 +269,14 @@ func envOr(key, def string) string {
 		return v
 	}
 	return def
+}
+
+func parseTLSVersion(v string) (uint16, error) {
+	switch v {
+	case "1.2":
+		return tls.VersionTLS12, nil
+	case "1.3":
+		return tls.VersionTLS13, nil
+	}
+	return 0, fmt.Errorf("%q is not a supported TLS version; use 1.2 or 1.3", v)
 }

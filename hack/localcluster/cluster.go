@@ -69,6 +69,10 @@ func newState(l layout, binDir string, p ports) *clusterState {
 			"--metrics-secure=false",
 			"--health-probe-bind-address", loop(p.Probe),
 			"--pprof-bind-address", loop(p.Pprof),
+			// Nothing removes this process from an endpoints list before
+			// SIGTERM (no kubelet, no preStop): report not ready and serve
+			// on for a moment first, as a pod does during its preStop sleep.
+			"--shutdown-delay", "2s",
 		},
 	}
 	st.Components = []component{{
@@ -309,6 +313,10 @@ func (u *upRun) run(ctx context.Context) error {
 		return &componentError{name: "namespace " + operatorNamespace, err: err}
 	}
 	say("%-24s CRDs installed and established, namespace %s created", "", operatorNamespace)
+	if err := installIgnoreLabelGuard(ctx, l, st); err != nil {
+		return &componentError{name: "ignore-label policy", err: err, cause: "config/ignore-label does not apply"}
+	}
+	say("%-24s ValidatingAdmissionPolicy guards prodready.io/ignore (allowed: system:masters)", "")
 
 	select {
 	case err := <-built:

@@ -45,6 +45,7 @@ const (
 	webhookConfigName = "prodready-validating-webhook-configuration"
 	webhookManifests  = "config/webhook/manifests.yaml"
 	crdDir            = "config/crd/bases"
+	ignoreLabelDir    = "config/ignore-label"
 )
 
 // openReportsCRDs are the OpenReports CRDs (config/components/openreports),
@@ -186,6 +187,15 @@ func installCRDs(ctx context.Context, l layout, st *clusterState) error {
 		return err
 	}
 	return kubectl(ctx, l, st, append([]string{"wait", "--for=condition=Established", "--timeout=60s"}, args...)...)
+}
+
+// installIgnoreLabelGuard applies config/ignore-label: the
+// ValidatingAdmissionPolicy that lets only system:masters (the group of the
+// admin kubeconfig make up writes) set, change or remove prodready.io/ignore
+// on a Namespace. The API server enforces it, also while the operator is
+// down.
+func installIgnoreLabelGuard(ctx context.Context, l layout, st *clusterState) error {
+	return kubectl(ctx, l, st, "apply", "--server-side", "--force-conflicts", "-k", filepath.Join(l.root, ignoreLabelDir))
 }
 
 // createNamespace creates the operator's namespace, labeled like

@@ -32,9 +32,17 @@ const lastAppliedAnnotation = "kubectl.kubernetes.io/last-applied-configuration"
 // from every cached object, kubectl's last-applied copy from Deployments,
 // and annotations from metadata-only objects (Nodes, whose labels alone the
 // rules read).
+//
+// A read of a kind without an informer fails instead of starting one: the
+// controllers' watches and the webhooks (webhook.SetupWithManager) register
+// the informers of the kinds they always read up front, and the kinds only
+// some rules need (gather.LazyKinds) are started explicitly before their
+// first read. An informer started by a read would make that read, possibly
+// an admission review, wait for a full LIST unannounced.
 func CacheOptions() cache.Options {
 	return cache.Options{
-		DefaultTransform: stripDefault,
+		ReaderFailOnMissingInformer: true,
+		DefaultTransform:            stripDefault,
 		ByObject: map[client.Object]cache.ByObject{
 			&appsv1.Deployment{}: {Transform: stripDeployment},
 		},

@@ -23,6 +23,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"sigs.k8s.io/controller-runtime/pkg/metrics"
 
+	prodreadyv1alpha1 "github.com/prodready/prodready/api/v1alpha1"
 	"github.com/prodready/prodready/internal/gather"
 )
 
@@ -52,6 +53,12 @@ var (
 		Help: "Status patches that failed (conflicts included; they are retried), per policy kind.",
 	}, []string{"kind"})
 
+	policiesInvalid = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "prodready_policies_invalid",
+		Help: "Policies whose spec is invalid and which therefore check nothing, per kind and enforcement. " +
+			"Set by the leader; other replicas export 0.",
+	}, []string{"kind", "enforcement"})
+
 	policyEvaluation = prometheus.NewHistogramVec(prometheus.HistogramOpts{
 		Name:    "prodready_policy_evaluation_seconds",
 		Help:    "Time to gather and evaluate every Deployment one policy selects, per reconcile.",
@@ -60,7 +67,7 @@ var (
 )
 
 func init() {
-	metrics.Registry.MustRegister(policyViolations, policyMatched, policyNonCompliant, policyEvaluation, statusWrites, statusWriteErrors)
+	metrics.Registry.MustRegister(policyViolations, policyMatched, policyNonCompliant, policyEvaluation, statusWrites, statusWriteErrors, policiesInvalid)
 	// Export the status write counters at zero from the start, so that a
 	// rate() over them (the ProdreadyStatusWritesFailing alert) sees the
 	// first failure instead of a series appearing out of nothing.
@@ -81,12 +88,49 @@ type policyMetrics struct {
 	// lastNonCompliant holds the namespaces with a
 	// prodready_policy_noncompliant_deployments series, per policy.
 	lastNonCompliant map[gather.PolicyKey]map[string]struct{}
+	// invalid holds the enforcement of each invalid policy of this
+	// reconciler's kind.
+	invalid map[gather.PolicyKey]prodreadyv1alpha1.Enforcement
+	kind    string
 }
 
-func newPolicyMetrics() *policyMetrics {
-	return &policyMetrics{
+var enforcements = []prodreadyv1alpha1.Enforcement{
+	prodreadyv1alpha1.EnforcementAudit, prodreadyv1alpha1.EnforcementWarn, prodreadyv1alpha1.EnforcementEnforce,
+}
+
+// newPolicyMetrics returns the metrics of one reconciler; kind is its policy
+// kind. prodready_policies_invalid starts at 0 for every enforcement, so an
+// alert on it has a series to read before the first invalid policy.
+func newPolicyMetrics(kind string) *policyMetrics {
+	m := &policyMetrics{
 		last:             map[gather.PolicyKey]map[violationKey]struct{}{},
 		lastNonCompliant: map[gather.PolicyKey]map[string]struct{}{},
+		invalid:          map[gather.PolicyKey]prodreadyv1alpha1.Enforcement{},
+		kind:             kind,
+	}
+	m.publishInvalid()
+	return m
+}
+
+// setInvalid records whether a policy is invalid, with its enforcement.
+func (m *policyMetrics) setInvalid(key gather.PolicyKey, invalid bool, enforcement prodreadyv1alpha1.Enforcement) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if invalid {
+		m.invalid[key] = enforcement
+	} else {
+		delete(m.invalid, key)
+	}
+	m.publishInvalid()
+}
+
+func (m *policyMetrics) publishInvalid() {
+	counts := map[prodreadyv1alpha1.Enforcement]int{}
+	for _, e := range m.invalid {
+		counts[e]++
+	}
+	for _, e := range enforcements {
+		policiesInvalid.WithLabelValues(m.kind, string(e)).Set(float64(counts[e]))
 	}
 }
 
@@ -134,7 +178,8 @@ func (m *policyMetrics) observe(key gather.PolicyKey, o *outcome, took time.Dura
 	m.lastNonCompliant[key] = nowNS
 }
 
-// forget removes every series of a deleted or invalid policy.
+// forget removes every series of a deleted or invalid policy. A deleted
+// policy is also no longer counted as invalid (see setInvalid).
 func (m *policyMetrics) forget(key gather.PolicyKey) {
 	m.mu.Lock()
 	defer m.mu.Unlock()

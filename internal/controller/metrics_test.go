@@ -74,7 +74,7 @@ func TestPolicyMetrics(t *testing.T) {
 			gone: []string{"probes.readiness"}, goneNonCompliant: []string{"shop", "billing"},
 		},
 	}
-	m := newPolicyMetrics()
+	m := newPolicyMetrics("ReadinessPolicy")
 	for _, s := range steps {
 		if s.forget {
 			m.forget(key)
@@ -119,5 +119,43 @@ func TestPolicyMetrics(t *testing.T) {
 	}
 	if n := testutil.CollectAndCount(policyEvaluation, "prodready_policy_evaluation_seconds"); n < 1 {
 		t.Fatalf("no evaluation duration was observed")
+	}
+}
+
+func TestPoliciesInvalidCountsByKindAndEnforcement(t *testing.T) {
+	m := newPolicyMetrics("ClusterReadinessPolicy")
+	get := func(e prodreadyv1alpha1.Enforcement) float64 {
+		return testutil.ToFloat64(policiesInvalid.WithLabelValues("ClusterReadinessPolicy", string(e)))
+	}
+	key := func(name string) gather.PolicyKey {
+		return gather.PolicyKey{Cluster: true, NamespacedName: types.NamespacedName{Name: name}}
+	}
+	for _, e := range enforcements {
+		if get(e) != 0 {
+			t.Fatalf("%s starts at %v, want a 0 series", e, get(e))
+		}
+	}
+	steps := []struct {
+		name        string
+		invalid     bool
+		enforcement prodreadyv1alpha1.Enforcement
+		want        map[prodreadyv1alpha1.Enforcement]float64
+	}{
+		{"a", true, prodreadyv1alpha1.EnforcementEnforce, map[prodreadyv1alpha1.Enforcement]float64{"Enforce": 1}},
+		{"b", true, prodreadyv1alpha1.EnforcementEnforce, map[prodreadyv1alpha1.Enforcement]float64{"Enforce": 2}},
+		{"a", true, prodreadyv1alpha1.EnforcementEnforce, map[prodreadyv1alpha1.Enforcement]float64{"Enforce": 2}},
+		{"c", true, prodreadyv1alpha1.EnforcementAudit, map[prodreadyv1alpha1.Enforcement]float64{"Enforce": 2, "Audit": 1}},
+		{"a", true, prodreadyv1alpha1.EnforcementWarn, map[prodreadyv1alpha1.Enforcement]float64{"Enforce": 1, "Warn": 1, "Audit": 1}},
+		{"b", false, "", map[prodreadyv1alpha1.Enforcement]float64{"Warn": 1, "Audit": 1}},
+		{"a", false, "", map[prodreadyv1alpha1.Enforcement]float64{"Audit": 1}},
+		{"c", false, "", map[prodreadyv1alpha1.Enforcement]float64{}},
+	}
+	for i, s := range steps {
+		m.setInvalid(key(s.name), s.invalid, s.enforcement)
+		for _, e := range enforcements {
+			if got := get(e); got != s.want[e] {
+				t.Errorf("step %d (%s invalid=%v %s): %s = %v, want %v", i, s.name, s.invalid, s.enforcement, e, got, s.want[e])
+			}
+		}
 	}
 }

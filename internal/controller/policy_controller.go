@@ -48,6 +48,10 @@ const (
 	// ReasonPolicyCompliant is recorded when a non-compliant Deployment
 	// complies again.
 	ReasonPolicyCompliant = "PolicyCompliant"
+	// ReasonInvalidSpec is recorded as a Warning on a policy whose spec
+	// became invalid, which then checks nothing: an Enforce policy stops
+	// enforcing.
+	ReasonInvalidSpec = prodreadyv1alpha1.ReasonInvalidSpec
 )
 
 // expiryGrace is added to an exemption's expiry before requeueing, so the
@@ -105,6 +109,7 @@ func (r *PolicyReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctr
 			r.Compiler.Forget(key)
 			r.transitions.forget(key)
 			r.metrics.forget(key)
+			r.metrics.setInvalid(key, false, "")
 			return ctrl.Result{}, nil
 		}
 		return ctrl.Result{}, fmt.Errorf("getting %s: %w", key, err)
@@ -117,10 +122,19 @@ func (r *PolicyReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctr
 	if err != nil {
 		// Permanent until the spec changes: record it, do not retry.
 		log.Info("Policy spec is invalid", "error", err.Error())
-		setInvalidSpecStatus(pol.GetPolicyStatus(), obj.GetGeneration(), err)
+		enforcement := enforcementOf(pol)
 		r.metrics.forget(key)
-		return ctrl.Result{}, r.patchStatus(ctx, obj, before, pol.GetPolicyStatus())
+		r.metrics.setInvalid(key, true, enforcement)
+		setInvalidSpecStatus(pol.GetPolicyStatus(), obj.GetGeneration(), err)
+		if err := r.patchStatus(ctx, obj, before, pol.GetPolicyStatus()); err != nil {
+			return ctrl.Result{}, err
+		}
+		if !wasInvalid(before, obj.GetGeneration()) && r.Recorder != nil {
+			r.Recorder.Eventf(obj, nil, corev1.EventTypeWarning, ReasonInvalidSpec, "Compile", "%s", invalidNote(enforcement, err))
+		}
+		return ctrl.Result{}, nil
 	}
+	r.metrics.setInvalid(key, false, "")
 
 	if err := r.ensureWatches(ctx, compiled); err != nil {
 		return ctrl.Result{}, err

@@ -23,6 +23,7 @@ import (
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+	promtestutil "github.com/prometheus/client_golang/prometheus/testutil"
 	appsv1 "k8s.io/api/apps/v1"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	corev1 "k8s.io/api/core/v1"
@@ -392,6 +393,57 @@ var _ = Describe("ReadinessPolicy controller", func() {
 			g.Expect(condition(&p.Status, prodreadyv1alpha1.ConditionCompliant).Status).To(Equal(metav1.ConditionUnknown))
 			g.Expect(p.Status.ObservedGeneration).To(Equal(p.Generation))
 		}).WithTimeout(timeout).WithPolling(interval).Should(Succeed())
+	})
+})
+
+var _ = Describe("An Enforce policy that becomes invalid", func() {
+	It("records one Warning Event on the policy and counts it in prodready_policies_invalid until fixed", func() {
+		ns := newNamespace(nil)
+		invalid := func() float64 {
+			return promtestutil.ToFloat64(policiesInvalid.WithLabelValues("ReadinessPolicy", "Enforce"))
+		}
+		before := invalid()
+		p := &prodreadyv1alpha1.ReadinessPolicy{
+			ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "strict"},
+			Spec: prodreadyv1alpha1.PolicySpec{Enforcement: prodreadyv1alpha1.EnforcementEnforce, Rules: prodreadyv1alpha1.Rules{
+				Metrics: &prodreadyv1alpha1.MetricsRules{Annotations: []prodreadyv1alpha1.AnnotationRequirement{{Key: "prometheus.io/port", Value: "[0-9]+"}}},
+			}},
+		}
+		Expect(k8sClient.Create(ctx, p)).To(Succeed())
+		Eventually(func(g Gomega) {
+			g.Expect(condition(&getPolicy(ns, "strict")(g).Status, prodreadyv1alpha1.ConditionReady).Reason).To(Equal(prodreadyv1alpha1.ReasonEvaluated))
+		}).WithTimeout(timeout).WithPolling(interval).Should(Succeed())
+
+		By("breaking the spec")
+		Expect(k8sClient.Get(ctx, client.ObjectKeyFromObject(p), p)).To(Succeed())
+		p.Spec.Rules.Metrics.Annotations[0].Value = "[0-9"
+		Expect(k8sClient.Update(ctx, p)).To(Succeed())
+		policyEvents := func(g Gomega) []eventsv1.Event {
+			var list eventsv1.EventList
+			g.Expect(k8sClient.List(ctx, &list, client.InNamespace(ns))).To(Succeed())
+			var out []eventsv1.Event
+			for _, e := range list.Items {
+				if e.Regarding.Kind == "ReadinessPolicy" && e.Regarding.Name == "strict" && e.Reason == ReasonInvalidSpec {
+					out = append(out, e)
+				}
+			}
+			return out
+		}
+		Eventually(func(g Gomega) {
+			evs := policyEvents(g)
+			g.Expect(evs).To(HaveLen(1))
+			g.Expect(evs[0].Type).To(Equal(corev1.EventTypeWarning))
+			g.Expect(evs[0].Note).To(ContainSubstring("Policy stopped enforcing"))
+			g.Expect(evs[0].Note).To(ContainSubstring("spec.rules.metrics.annotations[0].value"))
+		}).WithTimeout(timeout).WithPolling(interval).Should(Succeed())
+		Expect(invalid()).To(Equal(before + 1))
+		Consistently(policyEvents).WithTimeout(2*time.Second).WithPolling(interval).Should(HaveLen(1), "once per invalid generation")
+
+		By("fixing it")
+		Expect(k8sClient.Get(ctx, client.ObjectKeyFromObject(p), p)).To(Succeed())
+		p.Spec.Rules.Metrics.Annotations[0].Value = "[0-9]+"
+		Expect(k8sClient.Update(ctx, p)).To(Succeed())
+		Eventually(invalid).WithTimeout(timeout).WithPolling(interval).Should(Equal(before))
 	})
 })
 

@@ -188,3 +188,39 @@ func setInvalidSpecStatus(st *prodreadyv1alpha1.PolicyStatus, generation int64, 
 func violationNote(policy string, rules []string) string {
 	return fmt.Sprintf("Deployment violates %s: %s", policy, strings.Join(rules, ", "))
 }
+
+// enforcementOf returns a policy's enforcement, with the API default.
+func enforcementOf(p prodreadyv1alpha1.Policy) prodreadyv1alpha1.Enforcement {
+	if e := p.GetPolicySpec().Enforcement; e != "" {
+		return e
+	}
+	return prodreadyv1alpha1.EnforcementAudit
+}
+
+// wasInvalid reports whether the status already records this generation as
+// invalid, so the Warning Event is recorded once per invalid generation, not
+// on every reconcile or after a leader change.
+func wasInvalid(st *prodreadyv1alpha1.PolicyStatus, generation int64) bool {
+	c := meta.FindStatusCondition(st.Conditions, prodreadyv1alpha1.ConditionReady)
+	return c != nil && c.Reason == prodreadyv1alpha1.ReasonInvalidSpec && c.ObservedGeneration == generation
+}
+
+// maxEventNote keeps an Event's note under the API's 1 KiB limit.
+const maxEventNote = 1000
+
+// invalidNote is the Event text for a policy whose spec became invalid.
+func invalidNote(enforcement prodreadyv1alpha1.Enforcement, err error) string {
+	var note string
+	switch enforcement {
+	case prodreadyv1alpha1.EnforcementEnforce:
+		note = "Policy stopped enforcing: its spec is invalid, so it denies nothing until fixed: " + err.Error()
+	case prodreadyv1alpha1.EnforcementWarn:
+		note = "Policy stopped warning: its spec is invalid, so it checks nothing until fixed: " + err.Error()
+	default:
+		note = "Policy stopped auditing: its spec is invalid, so it checks nothing until fixed: " + err.Error()
+	}
+	if len(note) > maxEventNote {
+		note = strings.ToValidUTF8(note[:maxEventNote-3], "") + "..."
+	}
+	return note
+}

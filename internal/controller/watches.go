@@ -62,7 +62,7 @@ func SetupWithManager(mgr ctrl.Manager, compiler *gather.Compiler, recorder even
 // rules read them (see ensureWatches).
 func (r *PolicyReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	r.transitions = newTransitions()
-	r.metrics = newPolicyMetrics()
+	r.metrics = newPolicyMetrics(kindOf(gather.PolicyKey{Cluster: r.Cluster}))
 	if r.APIReader == nil {
 		r.APIReader = mgr.GetAPIReader()
 	}

@@ -278,3 +278,10 @@ func ListNamespaceObjects(ctx context.Context, r client.Reader, namespace string
 	}
 	return o, nil
 }
+
+// Len returns how many policies are cached.
+func (c *Compiler) Len() int {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return len(c.entries)
+}

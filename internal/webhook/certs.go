@@ -32,8 +32,18 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 )
 
-// +kubebuilder:rbac:groups="",namespace=prodready-system,resources=secrets,verbs=get;list;watch;update;patch
-// +kubebuilder:rbac:groups=admissionregistration.k8s.io,resources=validatingwebhookconfigurations,verbs=get;list;watch;update;patch
+// The certificate rotator's permissions go into a role of their own,
+// cert-rotator-role (config/rbac/cert_rotator_role_binding.yaml binds it), so
+// that the cert-manager variant (config/certmanager), which runs without the
+// rotator, can drop them whole. Writes are limited by resourceNames to the
+// one Secret and the one ValidatingWebhookConfiguration prodready owns (the
+// names config/default's namePrefix gives them); reading needs list and
+// watch, which resourceNames cannot narrow.
+//
+// +kubebuilder:rbac:roleName=cert-rotator-role,groups="",namespace=prodready-system,resources=secrets,verbs=get;list;watch
+// +kubebuilder:rbac:roleName=cert-rotator-role,groups="",namespace=prodready-system,resources=secrets,resourceNames=prodready-webhook-server-cert,verbs=update;patch
+// +kubebuilder:rbac:roleName=cert-rotator-role,groups=admissionregistration.k8s.io,resources=validatingwebhookconfigurations,verbs=get;list;watch
+// +kubebuilder:rbac:roleName=cert-rotator-role,groups=admissionregistration.k8s.io,resources=validatingwebhookconfigurations,resourceNames=prodready-validating-webhook-configuration,verbs=update;patch
 
 // CertOptions says where the webhook's serving certificate comes from.
 type CertOptions struct {
@@ -57,13 +67,14 @@ type CertOptions struct {
 }
 
 // Starter registers the webhooks once the serving certificate is in place,
-// and reports readiness: not ready until the certificate exists and the
-// webhook server serves TLS.
+// and reports readiness: not ready until the certificate exists, the
+// webhook server serves TLS and the informers the webhooks read have synced.
 type Starter struct {
 	opts     CertOptions
 	register func() error
 	ready    chan struct{}
 	started  atomic.Pointer[healthz.Checker]
+	synced   atomic.Pointer[func() error]
 	mgr      ctrl.Manager
 }
 
@@ -115,6 +126,11 @@ func (s *Starter) Start(ctx context.Context) error {
 	if err := s.register(); err != nil {
 		return fmt.Errorf("registering webhooks: %w", err)
 	}
+	synced, err := CacheSynced(s.mgr.GetCache())
+	if err != nil {
+		return err
+	}
+	s.synced.Store(&synced)
 	checker := s.mgr.GetWebhookServer().StartedChecker()
 	s.started.Store(&checker)
 	log.Info("Webhook certificate in place; serving admission", "dir", s.opts.Dir)
@@ -134,11 +150,16 @@ func (s *Starter) certsPresent() bool {
 	return true
 }
 
-// ReadyCheck fails until the webhook server serves with its certificate.
+// ReadyCheck fails until the webhook server serves with its certificate and
+// every informer the webhooks read has synced, so that no review is answered
+// from a cold cache.
 func (s *Starter) ReadyCheck(req *http.Request) error {
 	c := s.started.Load()
 	if c == nil {
 		return errors.New("webhook certificate not in place yet (see the webhook-certs log lines)")
 	}
-	return (*c)(req)
+	if err := (*c)(req); err != nil {
+		return err
+	}
+	return (*s.synced.Load())()
 }

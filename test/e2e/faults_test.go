@@ -25,6 +25,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -36,6 +37,7 @@ import (
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+	"sigs.k8s.io/yaml"
 )
 
 // The fault specs need the processes of `make up`; they are skipped against
@@ -107,6 +109,25 @@ var _ = Describe("Faults", Ordered, Serial, func() {
 		Expect(apply(deploymentYAML(ns, "web", true)).err).NotTo(HaveOccurred())
 		Eventually(func() string { return summary(ns, "audit") }).WithTimeout(timeout).WithPolling(interval).Should(Equal("1/1/False"))
 
+		By("an Enforce policy the follower must know without ever having reconciled")
+		// Its replicas rule makes the webhook read PodDisruptionBudgets and
+		// HorizontalPodAutoscalers as well as policies.
+		Expect(apply(fmt.Sprintf(`apiVersion: prodready.io/v1alpha1
+kind: ReadinessPolicy
+metadata:
+  name: strict
+  namespace: %s
+spec:
+  enforcement: Enforce
+  rules:
+    probes:
+      readiness: Required
+    replicas:
+      minimum: 2
+`, ns)).err).NotTo(HaveOccurred())
+		Eventually(func() string { return summary(ns, "strict") }).WithTimeout(timeout).WithPolling(interval).Should(Equal("1/1/False"))
+		Expect(httpStatus("http://"+follower.probeAddr+"/readyz/webhook")).To(Equal(http.StatusOK), "the follower's informers synced")
+
 		By("killing the leader")
 		if leader == primary {
 			killManager()
@@ -114,6 +135,15 @@ var _ = Describe("Faults", Ordered, Serial, func() {
 		} else {
 			stop()
 		}
+		By("the follower's first review after the kill is answered within the webhook timeout, from a warm cache")
+		// A cold cache would make the review start informers: with the
+		// cache's ReaderFailOnMissingInformer the webhook could not read
+		// the policy and would admit with a warning; without it the review
+		// would wait for a LIST. Either way it would not be denied here.
+		denied, msg, err := review(follower.webhookPort, ns, deploymentYAML(ns, "web", true))
+		Expect(err).NotTo(HaveOccurred(), "answered within 3 s")
+		Expect(denied).To(BeTrue(), "denied by ReadinessPolicy/%s/strict: %s", ns, msg)
+		Expect(msg).To(ContainSubstring("strict"))
 		Eventually(func() bool { return isLeader(follower.metricsAddr) }).WithTimeout(90 * time.Second).WithPolling(time.Second).Should(BeTrue())
 		Expect(apply(deploymentYAML(ns, "web", false)).err).NotTo(HaveOccurred())
 		Eventually(func() string { return summary(ns, "audit") }).WithTimeout(timeout).WithPolling(interval).Should(Equal("1/0/True"))
@@ -201,8 +231,27 @@ func managerEndpoints(args []string) endpoints {
 // startSecondManager runs another operator process with the same
 // configuration on other ports, and returns a stop function.
 func startSecondManager(primary endpoints) (endpoints, func()) {
+	second, cmd, exited := startSecondManagerProcess(primary)
+	stop := func() {
+		select {
+		case <-exited:
+			return
+		default:
+		}
+		_ = cmd.Process.Signal(syscall.SIGKILL)
+		<-exited
+	}
+	return second, stop
+}
+
+// startSecondManagerProcess runs another operator process with the same
+// configuration on other ports (the primary's plus 1000 for the webhook and
+// 10000 for metrics and probes, so a cluster on other PRODREADY_*_PORT
+// values gets other ones too), waits until it is ready, and returns it with
+// a channel closed when it exits.
+func startSecondManagerProcess(primary endpoints) (endpoints, *exec.Cmd, <-chan struct{}) {
 	c := readCluster()
-	second := endpoints{webhookPort: primary.webhookPort + 1000, metricsAddr: "127.0.0.1:28080", probeAddr: "127.0.0.1:28081"}
+	second := endpoints{webhookPort: primary.webhookPort + 1000, metricsAddr: shiftPort(primary.metricsAddr, 10000), probeAddr: shiftPort(primary.probeAddr, 10000)}
 	var args []string
 	for i := 0; i < len(c.ManagerArgs); i++ {
 		a := c.ManagerArgs[i]
@@ -230,18 +279,17 @@ func startSecondManager(primary endpoints) (endpoints, func()) {
 	GinkgoWriter.Printf("second operator pid %d, log %s\n", cmd.Process.Pid, logPath)
 	exited := make(chan struct{})
 	go func() { _ = cmd.Wait(); close(exited); _ = logFile.Close() }()
-	stop := func() {
-		select {
-		case <-exited:
-			return
-		default:
-		}
-		_ = cmd.Process.Signal(syscall.SIGKILL)
-		<-exited
-	}
 	Eventually(func() int { return httpStatus("http://" + second.probeAddr + "/readyz") }).
 		WithTimeout(timeout).WithPolling(interval).Should(Equal(http.StatusOK), "second operator ready (log %s)", logPath)
-	return second, stop
+	return second, cmd, exited
+}
+
+func shiftPort(addr string, by int) string {
+	host, port, err := net.SplitHostPort(addr)
+	Expect(err).NotTo(HaveOccurred())
+	n, err := strconv.Atoi(port)
+	Expect(err).NotTo(HaveOccurred())
+	return net.JoinHostPort(host, strconv.Itoa(n+by))
 }
 
 func httpStatus(url string) int {
@@ -264,6 +312,50 @@ func isLeader(metricsAddr string) bool {
 	b, _ := io.ReadAll(resp.Body)
 	return strings.Contains(string(b), `leader_election_master_status{name="prodready-leader.prodready.io"} 1`)
 }
+
+// review posts an AdmissionReview creating the Deployment (YAML) straight to
+// one replica's webhook, with the API server's 3 s timeout, and returns
+// whether it was denied and the message.
+func review(port int, ns, deployment string) (denied bool, msg string, err error) {
+	obj, err := yaml.YAMLToJSON([]byte(deployment))
+	if err != nil {
+		return false, "", err
+	}
+	body, _ := json.Marshal(map[string]any{
+		"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview",
+		"request": map[string]any{
+			"uid": "e2e", "operation": "CREATE", "namespace": ns, "name": "web",
+			"kind":     map[string]string{"group": "apps", "version": "v1", "kind": "Deployment"},
+			"resource": map[string]string{"group": "apps", "version": "v1", "resource": "deployments"},
+			"object":   json.RawMessage(obj),
+		},
+	})
+	resp, err := reviewClient.Post(fmt.Sprintf("https://127.0.0.1:%d/validate-apps-v1-deployment", port), "application/json", bytes.NewReader(body))
+	if err != nil {
+		return false, "", err
+	}
+	defer func() { _ = resp.Body.Close() }()
+	if resp.StatusCode != http.StatusOK {
+		return false, "", fmt.Errorf("HTTP %d", resp.StatusCode)
+	}
+	var out struct {
+		Response struct {
+			Allowed bool `json:"allowed"`
+			Status  struct {
+				Message string `json:"message"`
+			} `json:"status"`
+		} `json:"response"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
+		return false, "", fmt.Errorf("decoding the AdmissionReview answer: %w", err)
+	}
+	return !out.Response.Allowed, out.Response.Status.Message, nil
+}
+
+// reviewClient calls a webhook as the API server does: 3 s timeout, TLS.
+var reviewClient = &http.Client{Timeout: 3 * time.Second, Transport: &http.Transport{
+	TLSClientConfig: &tls.Config{InsecureSkipVerify: true}, //nolint:gosec // loopback probe of a self-signed test server
+}}
 
 // admits posts an AdmissionReview for a compliant Deployment in a namespace
 // without policies straight to one replica's webhook and expects allowed.
