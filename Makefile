@@ -114,11 +114,33 @@ test-rules: ## Check the alerting rules (promtool check rules) and run their uni
 test-chart: kustomize ## Run only the chart tests: helm lint, golden helm template renders, no drift from config/default. UPDATE=1 rewrites the golden files.
 	HELM="$$(hack/tool.sh helm)" KUSTOMIZE="$(KUSTOMIZE)" go test ./test/chart/... -count=1 $(if $(UPDATE),-args -update)
 
+# The packages whose tests share objects between goroutines: the informer
+# cache (read with UnsafeDisableDeepCopy) and the compiler cache, used by the
+# controllers and the webhook at once.
+RACE_PKGS ?= ./internal/controller/... ./internal/webhook/... ./internal/gather/...
+
+.PHONY: test-race
+test-race: manifests generate fmt vet ## Run the envtest suites (controllers, webhook) and the gather tests with the race detector.
+	KUBEBUILDER_ASSETS="$$(hack/envtest.sh)" go test -race $(GOTEST_FLAGS) $(RACE_PKGS)
+
+# MUTATION_PKGS are mutated one at a time; each mutant reruns the package's
+# tests (envtest included), so this takes long: it is not part of CI.
+MUTATION_PKGS ?= ./internal/webhook ./internal/controller
+MUTATION_FLAGS ?= --workers 1 --timeout-coefficient 5
+
+.PHONY: mutation
+mutation: gremlins ## Mutation-test MUTATION_PKGS with gremlins (slow; reports test efficacy and mutator coverage per package).
+	@export KUBEBUILDER_ASSETS="$$(hack/envtest.sh)"; \
+	for pkg in $(MUTATION_PKGS); do \
+		echo "==> gremlins unleash $(MUTATION_FLAGS) $$pkg"; \
+		$(GREMLINS) unleash $(MUTATION_FLAGS) $$pkg || exit 1; \
+	done
+
 # E2E_FLAGS adds go test flags, e.g. E2E_FLAGS='-ginkgo.focus=Faults'.
 E2E_FLAGS ?=
 
 .PHONY: test-e2e
-test-e2e: ## Run the kubectl end-to-end suite against the 'make up' cluster (started if needed), or the cluster in E2E_KUBECONFIG.
+test-e2e: ## Run the kubectl end-to-end suite against the 'make up' cluster (started if needed; a running one gets the operator rebuilt and restarted when stale), or the cluster in E2E_KUBECONFIG.
 	@if [ -z "$$E2E_KUBECONFIG" ]; then go run ./hack/localcluster up; fi
 	go test -tags e2e ./test/e2e -count=1 -timeout 30m -v -ginkgo.v $(E2E_FLAGS)
 
