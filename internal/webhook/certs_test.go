@@ -162,9 +162,17 @@ var _ = Describe("Webhook certificate rotation (--cert-rotation)", func() {
 			Expect(mgr.Start(mgrCtx)).To(Succeed())
 		}()
 		Consistently(registered).WithTimeout(2 * time.Second).ShouldNot(BeClosed())
-		Expect(os.WriteFile(filepath.Join(dir, "tls.crt"), []byte("x"), 0o600)).To(Succeed())
+		// Someone else's certificate: the one envtest made for the suite.
+		provide := func(name string) {
+			b, err := os.ReadFile(filepath.Join(testEnv.WebhookInstallOptions.LocalServingCertDir, name))
+			Expect(err).NotTo(HaveOccurred())
+			Expect(os.WriteFile(filepath.Join(dir, name), b, 0o600)).To(Succeed())
+		}
+		provide("tls.crt")
 		Consistently(registered).WithTimeout(time.Second).ShouldNot(BeClosed(), "tls.key is still missing")
-		Expect(os.WriteFile(filepath.Join(dir, "tls.key"), []byte("x"), 0o600)).To(Succeed())
+		provide("tls.key")
 		Eventually(registered).WithTimeout(timeout).Should(BeClosed())
+		probe := httptest.NewRequest(http.MethodGet, "/readyz", nil)
+		Eventually(func() error { return starter.ReadyCheck(probe) }).WithTimeout(timeout).WithPolling(interval).Should(Succeed())
 	})
 })
