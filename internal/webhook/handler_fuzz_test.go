@@ -97,13 +97,18 @@ func review(op admissionv1.Operation, obj, old []byte) []byte {
 }
 
 func reviewWithUID(uid types.UID, op admissionv1.Operation, obj, old []byte) []byte {
+	return reviewIn("shop", uid, op, obj, old)
+}
+
+// reviewIn is review with the request's namespace.
+func reviewIn(namespace string, uid types.UID, op admissionv1.Operation, obj, old []byte) []byte {
 	r := admissionv1.AdmissionReview{
 		TypeMeta: metav1.TypeMeta{APIVersion: "admission.k8s.io/v1", Kind: "AdmissionReview"},
 		Request: &admissionv1.AdmissionRequest{
 			UID:       uid,
 			Kind:      metav1.GroupVersionKind{Group: "apps", Version: "v1", Kind: "Deployment"},
 			Resource:  metav1.GroupVersionResource{Group: "apps", Version: "v1", Resource: "deployments"},
-			Namespace: "shop", Name: "web", Operation: op,
+			Namespace: namespace, Name: "web", Operation: op,
 			Object:    runtime.RawExtension{Raw: obj},
 			OldObject: runtime.RawExtension{Raw: old},
 		},
@@ -166,22 +171,27 @@ func TestAdmissionHandlerVerdicts(t *testing.T) {
 	h := newTestHandler(t)
 	good := mustJSON(t, deployment())
 	bad := mustJSON(t, deployment(noReadiness))
+	noNamespace := mustJSON(t, deployment(noReadiness, func(d *appsv1.Deployment) { d.Namespace = "" }))
+	elsewhere := mustJSON(t, deployment(noReadiness, func(d *appsv1.Deployment) { d.Namespace = "lab" }))
 	tests := map[string]struct {
 		body        []byte
 		wantAllowed bool
 		wantHTTPErr bool
 		wantInMsg   string
 	}{
-		"compliant create (pdb only warned)": {body: review(admissionv1.Create, good, nil), wantAllowed: true},
-		"missing probe denied":               {body: review(admissionv1.Create, bad, nil), wantInMsg: "probes.readiness"},
-		"update adding a violation":          {body: review(admissionv1.Update, bad, good), wantInMsg: "probes.readiness"},
-		"not JSON":                           {body: []byte("{not json"), wantHTTPErr: true},
-		"empty body":                         {body: nil, wantHTTPErr: true},
-		"review without request":             {body: []byte(`{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview"}`), wantHTTPErr: true},
-		"object is not a Deployment":         {body: review(admissionv1.Create, []byte(`{"spec":{"replicas":"many"}}`), nil), wantInMsg: "cannot unmarshal"},
-		"object is empty":                    {body: review(admissionv1.Create, nil, nil), wantInMsg: "no content to decode"},
-		"update with garbage old object":     {body: review(admissionv1.Update, good, []byte(`[1,2]`)), wantInMsg: "cannot unmarshal"},
-		"unknown operation":                  {body: review("PATCH", good, nil), wantInMsg: "unknown operation"},
+		"object without namespace takes the request's": {body: reviewIn("shop", "u", admissionv1.Create, noNamespace, nil), wantInMsg: "probes.readiness"},
+		"object without any namespace":                 {body: reviewIn("", "u", admissionv1.Create, noNamespace, nil), wantInMsg: "metadata.namespace"},
+		"object's own namespace wins":                  {body: reviewIn("shop", "u", admissionv1.Create, elsewhere, nil), wantAllowed: true},
+		"compliant create (pdb only warned)":           {body: review(admissionv1.Create, good, nil), wantAllowed: true},
+		"missing probe denied":                         {body: review(admissionv1.Create, bad, nil), wantInMsg: "probes.readiness"},
+		"update adding a violation":                    {body: review(admissionv1.Update, bad, good), wantInMsg: "probes.readiness"},
+		"not JSON":                                     {body: []byte("{not json"), wantHTTPErr: true},
+		"empty body":                                   {body: nil, wantHTTPErr: true},
+		"review without request":                       {body: []byte(`{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview"}`), wantHTTPErr: true},
+		"object is not a Deployment":                   {body: review(admissionv1.Create, []byte(`{"spec":{"replicas":"many"}}`), nil), wantInMsg: "cannot unmarshal"},
+		"object is empty":                              {body: review(admissionv1.Create, nil, nil), wantInMsg: "no content to decode"},
+		"update with garbage old object":               {body: review(admissionv1.Update, good, []byte(`[1,2]`)), wantInMsg: "cannot unmarshal"},
+		"unknown operation":                            {body: review("PATCH", good, nil), wantInMsg: "unknown operation"},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
