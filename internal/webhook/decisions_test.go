@@ -63,7 +63,10 @@ func TestDeploymentValidatorLogsEachDecision(t *testing.T) {
 	}
 
 	v.Reader = fake.NewClientBuilder().WithScheme(testScheme(t)).WithObjects(advice).Build()
-	warned := run(func(ctx context.Context) error { _, err := v.ValidateCreate(ctx, deployment(noReadiness, noScrape)); return err })
+	warned := run(func(ctx context.Context) error {
+		_, err := v.ValidateCreate(ctx, deployment(noReadiness, noScrape))
+		return err
+	})
 	for _, want := range []string{`"msg"="Admitted a Deployment with warnings"`, `"policies"=["ReadinessPolicy/shop/advice"]`,
 		`"rules"=["metrics.annotation" "probes.readiness"]`} {
 		if !strings.Contains(warned, want) {
