@@ -117,10 +117,10 @@ test-chart: kustomize ## Run only the chart tests: helm lint, golden helm templa
 # The packages whose tests share objects between goroutines: the informer
 # cache (read with UnsafeDisableDeepCopy) and the compiler cache, used by the
 # controllers and the webhook at once.
-RACE_PKGS ?= ./internal/controller/... ./internal/webhook/... ./internal/gather/...
+RACE_PKGS ?= ./internal/controller/... ./internal/webhook/... ./internal/reporter/... ./internal/gather/...
 
 .PHONY: test-race
-test-race: manifests generate fmt vet ## Run the envtest suites (controllers, webhook) and the gather tests with the race detector.
+test-race: manifests generate fmt vet ## Run the envtest suites (controllers, webhook, report writer) and the gather tests with the race detector.
 	KUBEBUILDER_ASSETS="$$(hack/envtest.sh)" go test -race $(GOTEST_FLAGS) $(RACE_PKGS)
 
 # MUTATION_PKGS are mutated one at a time; each mutant reruns the package's
