@@ -46,7 +46,7 @@ func TestDeploymentValidatorLogsEachDecision(t *testing.T) {
 	v := &DeploymentValidator{Reader: c, Compiler: gather.NewCompiler(), Clock: clocktesting.NewFakePassiveClock(fuzzNow)}
 	run := func(call func(ctx context.Context) error) string {
 		var lines []string
-		log := funcr.New(func(prefix, args string) { lines = append(lines, args) }, funcr.Options{})
+		log := funcr.New(func(_, args string) { lines = append(lines, args) }, funcr.Options{})
 		_ = call(ctrl.LoggerInto(context.Background(), log))
 		return strings.Join(lines, "\n")
 	}
