@@ -7,6 +7,7 @@ IMG ?= ghcr.io/prodready/prodready:dev
 CONTROLLER_TOOLS_VERSION ?= v0.23.0
 GOLANGCI_LINT_VERSION ?= v2.15.0
 KUSTOMIZE_VERSION ?= v5.8.2
+GREMLINS_VERSION ?= v0.6.0
 
 SHELL = /usr/bin/env bash -o pipefail
 .SHELLFLAGS = -ec
@@ -18,6 +19,7 @@ LOCALBIN ?= $(PRODREADY_CACHE)/bin
 CONTROLLER_GEN ?= $(LOCALBIN)/controller-gen-$(CONTROLLER_TOOLS_VERSION)
 GOLANGCI_LINT ?= $(LOCALBIN)/golangci-lint-$(GOLANGCI_LINT_VERSION)
 KUSTOMIZE ?= $(LOCALBIN)/kustomize-$(KUSTOMIZE_VERSION)
+GREMLINS ?= $(LOCALBIN)/gremlins-$(GREMLINS_VERSION)
 
 # Extra flags for go test, e.g. make test GOTEST_FLAGS=-v
 GOTEST_FLAGS ?=
@@ -80,6 +82,28 @@ test: manifests generate fmt vet test-rules kustomize ## Run unit tests, the cha
 	KUBEBUILDER_ASSETS="$$(hack/envtest.sh)" HELM="$$(hack/tool.sh helm)" KUSTOMIZE="$(KUSTOMIZE)" \
 		go test $(GOTEST_FLAGS) ./... -coverprofile cover.out
 
+# The packages whose tests share objects between goroutines: the informer
+# cache (read with UnsafeDisableDeepCopy) and the compiler cache, used by the
+# controllers and the webhook at once.
+RACE_PKGS ?= ./internal/controller/... ./internal/webhook/... ./internal/reporter/... ./internal/gather/...
+
+.PHONY: test-race
+test-race: manifests generate fmt vet ## Run the envtest suites (controllers, webhook, report writer) and the gather tests with the race detector.
+	KUBEBUILDER_ASSETS="$$(hack/envtest.sh)" go test -race $(GOTEST_FLAGS) $(RACE_PKGS)
+
+# MUTATION_PKGS are mutated one at a time; each mutant reruns the package's
+# tests (envtest included), so this takes long: it is not part of CI.
+MUTATION_PKGS ?= ./internal/webhook ./internal/controller
+MUTATION_FLAGS ?= --workers 1 --timeout-coefficient 5
+
+.PHONY: mutation
+mutation: gremlins ## Mutation-test MUTATION_PKGS with gremlins (slow; reports test efficacy and mutator coverage per package).
+	@export KUBEBUILDER_ASSETS="$$(hack/envtest.sh)"; \
+	for pkg in $(MUTATION_PKGS); do \
+		echo "==> gremlins unleash $(MUTATION_FLAGS) $$pkg"; \
+		$(GREMLINS) unleash $(MUTATION_FLAGS) $$pkg || exit 1; \
+	done
+
 .PHONY: test-rules
 test-rules: ## Check the alerting rules (promtool check rules) and run their unit tests (promtool test rules).
 	@promtool="$$(hack/tool.sh promtool)"; \
@@ -90,11 +114,33 @@ test-rules: ## Check the alerting rules (promtool check rules) and run their uni
 test-chart: kustomize ## Run only the chart tests: helm lint, golden helm template renders, no drift from config/default. UPDATE=1 rewrites the golden files.
 	HELM="$$(hack/tool.sh helm)" KUSTOMIZE="$(KUSTOMIZE)" go test ./test/chart/... -count=1 $(if $(UPDATE),-args -update)
 
+# The packages whose tests share objects between goroutines: the informer
+# cache (read with UnsafeDisableDeepCopy) and the compiler cache, used by the
+# controllers and the webhook at once.
+RACE_PKGS ?= ./internal/controller/... ./internal/webhook/... ./internal/reporter/... ./internal/gather/...
+
+.PHONY: test-race
+test-race: manifests generate fmt vet ## Run the envtest suites (controllers, webhook, report writer) and the gather tests with the race detector.
+	KUBEBUILDER_ASSETS="$$(hack/envtest.sh)" go test -race $(GOTEST_FLAGS) $(RACE_PKGS)
+
+# MUTATION_PKGS are mutated one at a time; each mutant reruns the package's
+# tests (envtest included), so this takes long: it is not part of CI.
+MUTATION_PKGS ?= ./internal/webhook ./internal/controller
+MUTATION_FLAGS ?= --workers 1 --timeout-coefficient 5
+
+.PHONY: mutation
+mutation: gremlins ## Mutation-test MUTATION_PKGS with gremlins (slow; reports test efficacy and mutator coverage per package).
+	@export KUBEBUILDER_ASSETS="$$(hack/envtest.sh)"; \
+	for pkg in $(MUTATION_PKGS); do \
+		echo "==> gremlins unleash $(MUTATION_FLAGS) $$pkg"; \
+		$(GREMLINS) unleash $(MUTATION_FLAGS) $$pkg || exit 1; \
+	done
+
 # E2E_FLAGS adds go test flags, e.g. E2E_FLAGS='-ginkgo.focus=Faults'.
 E2E_FLAGS ?=
 
 .PHONY: test-e2e
-test-e2e: ## Run the kubectl end-to-end suite against the 'make up' cluster (started if needed), or the cluster in E2E_KUBECONFIG.
+test-e2e: ## Run the kubectl end-to-end suite against the 'make up' cluster (started if needed; a running one gets the operator rebuilt and restarted when stale), or the cluster in E2E_KUBECONFIG.
 	@if [ -z "$$E2E_KUBECONFIG" ]; then go run ./hack/localcluster up; fi
 	go test -tags e2e ./test/e2e -count=1 -timeout 30m -v -ginkgo.v $(E2E_FLAGS)
 
@@ -194,6 +240,11 @@ $(CONTROLLER_GEN): | $(LOCALBIN)
 golangci-lint: $(GOLANGCI_LINT)
 $(GOLANGCI_LINT): | $(LOCALBIN)
 	$(call go-install-tool,$(GOLANGCI_LINT),github.com/golangci/golangci-lint/v2/cmd/golangci-lint,$(GOLANGCI_LINT_VERSION),golangci-lint)
+
+.PHONY: gremlins
+gremlins: $(GREMLINS)
+$(GREMLINS): | $(LOCALBIN)
+	$(call go-install-tool,$(GREMLINS),github.com/go-gremlins/gremlins/cmd/gremlins,$(GREMLINS_VERSION),gremlins)
 
 .PHONY: kustomize
 kustomize: $(KUSTOMIZE)

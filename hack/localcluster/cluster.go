@@ -239,7 +239,10 @@ func checkExisting(ctx context.Context, l layout) (done bool, err error) {
 			"  log: %s\n  try 'go run ./hack/localcluster restart kube-apiserver', or 'make down && make up'",
 			err, l.rel(st.component(apiserverName).Log))
 	}
-	say("The prodready local cluster is already up.")
+	say("The prodready local cluster is already up; bringing the operator up to date.")
+	if err := refresh(ctx, l, st); err != nil {
+		return true, err
+	}
 	printExports(st)
 	return true, nil
 }
@@ -289,7 +292,7 @@ func (u *upRun) run(ctx context.Context) error {
 		return err
 	}
 	say("Certificates and kubeconfig written to %s", l.rel(l.state))
-	vwc, err := webhookConfiguration(l, st.Ports.Webhook, certs.webhookCA.certPEM)
+	vwc, err := webhookConfiguration(ctx, l, st.Kubectl, st.Ports.Webhook, certs.webhookCA.certPEM)
 	if err != nil {
 		return &componentError{name: "webhook configuration", err: err}
 	}

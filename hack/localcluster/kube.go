@@ -43,7 +43,7 @@ import (
 const (
 	operatorNamespace = "prodready-system"
 	webhookConfigName = "prodready-validating-webhook-configuration"
-	webhookManifests  = "config/webhook/manifests.yaml"
+	webhookDir        = "config/webhook"
 	crdDir            = "config/crd/bases"
 	ignoreLabelDir    = "config/ignore-label"
 )
@@ -212,14 +212,18 @@ func createNamespace(ctx context.Context, cs kubernetes.Interface) error {
 	return err
 }
 
-// webhookConfiguration turns the controller-gen webhook manifest into a
-// configuration that calls the operator at https://127.0.0.1:<port><path>,
-// trusting the webhook CA, and skips the namespaces the in-cluster
-// deployment skips (config/webhook/namespace_selector.yaml).
-func webhookConfiguration(l layout, port int, caPEM []byte) (*admissionregistrationv1.ValidatingWebhookConfiguration, error) {
-	data, err := os.ReadFile(filepath.Join(l.root, webhookManifests))
+// webhookConfiguration renders config/webhook with kubectl kustomize, as a
+// deployment would (the controller-gen webhooks with the namespaceSelector
+// of config/webhook/namespace_selector.yaml), and points every webhook at
+// https://127.0.0.1:<port><path>, trusting the webhook CA.
+func webhookConfiguration(ctx context.Context, l layout, kubectlBin string, port int, caPEM []byte) (*admissionregistrationv1.ValidatingWebhookConfiguration, error) {
+	cmd := exec.CommandContext(ctx, kubectlBin, "kustomize", webhookDir)
+	cmd.Dir = l.root
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	data, err := cmd.Output()
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("kubectl kustomize %s: %w: %s", webhookDir, err, strings.TrimSpace(stderr.String()))
 	}
 	var webhooks []admissionregistrationv1.ValidatingWebhook
 	dec := utilyaml.NewYAMLOrJSONDecoder(bytes.NewReader(data), 4096)
@@ -230,23 +234,25 @@ func webhookConfiguration(l layout, port int, caPEM []byte) (*admissionregistrat
 			break
 		}
 		if err != nil {
-			return nil, fmt.Errorf("parsing %s: %w", webhookManifests, err)
+			return nil, fmt.Errorf("parsing the rendering of %s: %w", webhookDir, err)
 		}
 		if doc.Kind == "ValidatingWebhookConfiguration" {
 			webhooks = append(webhooks, doc.Webhooks...)
 		}
 	}
 	if len(webhooks) == 0 {
-		return nil, fmt.Errorf("%s has no validating webhooks; run 'make manifests'", webhookManifests)
+		return nil, fmt.Errorf("%s renders no validating webhooks; run 'make manifests'", webhookDir)
 	}
 	for i := range webhooks {
 		w := &webhooks[i]
 		if w.ClientConfig.Service == nil || w.ClientConfig.Service.Path == nil {
-			return nil, fmt.Errorf("%s: webhook %s has no clientConfig.service.path", webhookManifests, w.Name)
+			return nil, fmt.Errorf("%s: webhook %s has no clientConfig.service.path", webhookDir, w.Name)
+		}
+		if w.NamespaceSelector == nil || len(w.NamespaceSelector.MatchExpressions) == 0 {
+			return nil, fmt.Errorf("%s: webhook %s has no namespaceSelector; config/webhook/namespace_selector.yaml must give it one", webhookDir, w.Name)
 		}
 		url := fmt.Sprintf("https://127.0.0.1:%d%s", port, *w.ClientConfig.Service.Path)
 		w.ClientConfig = admissionregistrationv1.WebhookClientConfig{URL: &url, CABundle: caPEM}
-		w.NamespaceSelector = withExclusions(w.NamespaceSelector)
 	}
 	return &admissionregistrationv1.ValidatingWebhookConfiguration{
 		ObjectMeta: metav1.ObjectMeta{
@@ -255,26 +261,6 @@ func webhookConfiguration(l layout, port int, caPEM []byte) (*admissionregistrat
 		},
 		Webhooks: webhooks,
 	}, nil
-}
-
-// withExclusions adds the namespace exclusions to a selector.
-func withExclusions(sel *metav1.LabelSelector) *metav1.LabelSelector {
-	if sel == nil {
-		sel = &metav1.LabelSelector{}
-	}
-	for _, req := range []metav1.LabelSelectorRequirement{
-		{Key: "kubernetes.io/metadata.name", Operator: metav1.LabelSelectorOpNotIn, Values: []string{"kube-system", operatorNamespace}},
-		{Key: "prodready.io/ignore", Operator: metav1.LabelSelectorOpNotIn, Values: []string{"true"}},
-	} {
-		present := false
-		for _, have := range sel.MatchExpressions {
-			present = present || (have.Key == req.Key && have.Operator == req.Operator)
-		}
-		if !present {
-			sel.MatchExpressions = append(sel.MatchExpressions, req)
-		}
-	}
-	return sel
 }
 
 // registerWebhooks creates or replaces the ValidatingWebhookConfiguration.

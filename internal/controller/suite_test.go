@@ -36,6 +36,7 @@ import (
 
 	prodreadyv1alpha1 "github.com/prodready/prodready/api/v1alpha1"
 	"github.com/prodready/prodready/internal/gather"
+	"github.com/prodready/prodready/internal/testutil"
 )
 
 // These specs run the controllers against a real kube-apiserver and etcd.
@@ -47,6 +48,9 @@ var (
 	testEnv   *envtest.Environment
 	cfg       *rest.Config
 	k8sClient client.Client
+	// recorder counts the reconcilers' Event calls: the events.k8s.io
+	// recorder folds repeats into one object, so only calls show a repeat.
+	recorder *testutil.CountingRecorder
 )
 
 func TestControllers(t *testing.T) {
@@ -82,7 +86,7 @@ var _ = BeforeSuite(func() {
 	})
 	Expect(err).NotTo(HaveOccurred())
 	compiler := gather.NewCompiler()
-	recorder := mgr.GetEventRecorder("prodready")
+	recorder = &testutil.CountingRecorder{Next: mgr.GetEventRecorder("prodready")}
 	Expect(SetupWithManager(mgr, compiler, recorder)).To(Succeed())
 	go func() {
 		defer GinkgoRecover()

@@ -110,6 +110,18 @@ func (v *DeploymentValidator) validate(ctx context.Context, op admissionv1.Opera
 	log := func() logr.Logger {
 		return ctrl.LoggerFrom(ctx).WithValues("deployment", klog.KObj(d), "operation", op)
 	}
+	if d.Namespace == "" {
+		// The API server always sends the namespace; a review without one
+		// must not be evaluated against the policies of every namespace
+		// (listing in namespace "" lists them all).
+		if req, err := admission.RequestFromContext(ctx); err == nil {
+			d.Namespace = req.Namespace
+		}
+		if d.Namespace == "" {
+			return nil, apierrors.NewInvalid(appsv1.SchemeGroupVersion.WithKind("Deployment").GroupKind(), d.Name,
+				field.ErrorList{field.Required(field.NewPath("metadata", "namespace"), "a Deployment is namespaced")})
+		}
+	}
 	candidates, err := gather.PoliciesInScope(ctx, v.Reader, v.Compiler, d.Namespace, gather.All)
 	if err != nil {
 		// Fail open: the controller's audit catches what slips through.

@@ -39,7 +39,7 @@ import (
 )
 
 const (
-	timeout  = 20 * time.Second
+	timeout  = 60 * time.Second // generous: a busy 2-core CI machine must not miss it; Eventually returns as soon as it holds
 	interval = 100 * time.Millisecond
 )
 
@@ -75,17 +75,19 @@ func nonCompliant(ns, name string) *appsv1.Deployment {
 	return d
 }
 
-// denied waits until the webhook's cache has the policy and denies the
-// create, and returns the error.
+// deniedCreate waits until the webhook's cache has the policy and denies
+// the create, and returns the error. A create admitted meanwhile (cache
+// still cold) is undone; a dry-run create left nothing to undo.
 func deniedCreate(obj client.Object, opts ...client.CreateOption) error {
+	dryRun := len((&client.CreateOptions{}).ApplyOptions(opts).DryRun) > 0
 	var err error
-	Eventually(func() bool {
+	Eventually(func(g Gomega) {
 		err = k8sClient.Create(ctx, obj.DeepCopyObject().(client.Object), opts...)
-		if err == nil {
-			Expect(k8sClient.Delete(ctx, obj.DeepCopyObject().(client.Object))).To(Succeed())
+		if err == nil && !dryRun {
+			g.Expect(client.IgnoreNotFound(k8sClient.Delete(ctx, obj.DeepCopyObject().(client.Object)))).To(Succeed())
 		}
-		return apierrors.IsInvalid(err)
-	}).WithTimeout(timeout).WithPolling(interval).Should(BeTrue(), "the create was never denied")
+		g.Expect(apierrors.IsInvalid(err)).To(BeTrue(), "the create was never denied; last answer: %v", err)
+	}).WithTimeout(timeout).WithPolling(interval).Should(Succeed())
 	return err
 }
 
@@ -235,7 +237,7 @@ var _ = Describe("Deployment admission", func() {
 		}).WithTimeout(timeout).WithPolling(interval).Should(Succeed())
 	})
 
-	It("gives a server-side dry run the same verdict and records no Event", func() {
+	It("gives a server-side dry run the same verdict as a real request", func() {
 		createPolicy(ns, "strict", prodreadyv1alpha1.EnforcementEnforce, testutil.FullRules())
 		dryErr := deniedCreate(nonCompliant(ns, "web"), client.DryRunAll)
 		realErr := k8sClient.Create(ctx, nonCompliant(ns, "web"))
@@ -243,8 +245,71 @@ var _ = Describe("Deployment admission", func() {
 		Expect(dryErr.(apierrors.APIStatus).Status().Details.Causes).To(Equal(realErr.(apierrors.APIStatus).Status().Details.Causes))
 
 		Expect(k8sClient.Create(ctx, testutil.CompliantDeployment(ns, "api", 2), client.DryRunAll)).To(Succeed())
-		Consistently(func() []eventsv1.Event { return eventsAbout(ns, "web") }).WithTimeout(2 * time.Second).Should(BeEmpty())
 		Expect(apierrors.IsNotFound(k8sClient.Get(ctx, client.ObjectKey{Namespace: ns, Name: "api"}, &appsv1.Deployment{}))).To(BeTrue())
+	})
+
+	DescribeTable("admits a non-compliant dry run without an Event or a status change",
+		func(enf prodreadyv1alpha1.Enforcement) {
+			createPolicy(ns, "policy", enf, testutil.FullRules())
+			Expect(k8sClient.Create(ctx, testutil.CompliantDeployment(ns, "api", 2))).To(Succeed())
+			compliant := prodreadyv1alpha1.Summary{Matched: 1, Compliant: 1}
+			summary := func(g Gomega) prodreadyv1alpha1.Summary {
+				var p prodreadyv1alpha1.ReadinessPolicy
+				g.Expect(k8sClient.Get(ctx, client.ObjectKey{Namespace: ns, Name: "policy"}, &p)).To(Succeed())
+				return p.Status.Summary
+			}
+			Eventually(summary).WithTimeout(timeout).WithPolling(interval).Should(Equal(compliant))
+
+			breakAPI := func(d *appsv1.Deployment) { d.Spec.Template.Spec.Containers[0].ReadinessProbe = nil }
+			By("dry-running a non-compliant create and an update that breaks api; both are admitted")
+			Eventually(func(g Gomega) {
+				warnings.take()
+				g.Expect(k8sClient.Create(ctx, nonCompliant(ns, "web"), client.DryRunAll)).To(Succeed())
+				g.Expect(update(ns, "api", breakAPI, client.DryRunAll)).To(Succeed())
+				if enf == prodreadyv1alpha1.EnforcementWarn {
+					// The webhook has the policy: both requests warned.
+					g.Expect(strings.Join(warnings.take(), "\n")).To(And(ContainSubstring("metrics.annotation"), ContainSubstring("probes.readiness")))
+				}
+			}).WithTimeout(timeout).WithPolling(interval).Should(Succeed())
+
+			Consistently(func(g Gomega) {
+				g.Expect(recorder.CallsIn(ns)).To(BeEmpty(), "Event calls about a dry run")
+				g.Expect(eventsAbout(ns, "web")).To(BeEmpty())
+				g.Expect(eventsAbout(ns, "api")).To(BeEmpty())
+				g.Expect(summary(g)).To(Equal(compliant), "a dry run moved the status")
+			}).WithTimeout(3 * time.Second).WithPolling(250 * time.Millisecond).Should(Succeed())
+
+			By("doing the same for real, which the controller does see")
+			Expect(k8sClient.Create(ctx, nonCompliant(ns, "web"))).To(Succeed())
+			Eventually(func(g Gomega) {
+				g.Expect(summary(g)).To(Equal(prodreadyv1alpha1.Summary{Matched: 2, Compliant: 1, NonCompliant: 1, Violations: 3}))
+				g.Expect(recorder.Calls(ns, "web", "PolicyViolation")).To(HaveLen(1))
+			}).WithTimeout(timeout).WithPolling(interval).Should(Succeed())
+		},
+		Entry("under Audit", prodreadyv1alpha1.EnforcementAudit),
+		Entry("under Warn", prodreadyv1alpha1.EnforcementWarn),
+	)
+
+	It("never reviews Deployments in kube-system, prodready-system or a namespace labeled prodready.io/ignore=true", func() {
+		ignored := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{GenerateName: "prodready-wh-ignored-", Labels: map[string]string{"prodready.io/ignore": "true"}}}
+		Expect(k8sClient.Create(ctx, ignored)).To(Succeed())
+		Expect(client.IgnoreAlreadyExists(k8sClient.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "prodready-system"}}))).To(Succeed())
+		excluded := []string{"kube-system", "prodready-system", ignored.Name}
+		name := "strict-" + ns
+		for _, n := range excluded {
+			createPolicy(n, name, prodreadyv1alpha1.EnforcementEnforce, testutil.FullRules())
+			DeferCleanup(func() {
+				Expect(client.IgnoreNotFound(k8sClient.Delete(ctx, &prodreadyv1alpha1.ReadinessPolicy{ObjectMeta: metav1.ObjectMeta{Namespace: n, Name: name}}))).To(Succeed())
+			})
+		}
+		// Created last: once the webhook denies here, its cache holds the
+		// policies above too (one watch delivers them in order).
+		createPolicy(ns, name, prodreadyv1alpha1.EnforcementEnforce, testutil.FullRules())
+		Expect(deniedCreate(nonCompliant(ns, "web"), client.DryRunAll).Error()).To(ContainSubstring("probes.readiness"))
+
+		for _, n := range excluded {
+			Expect(k8sClient.Create(ctx, nonCompliant(n, "web-"+ns), client.DryRunAll)).To(Succeed(), "namespace %s is reviewed", n)
+		}
 	})
 })
 

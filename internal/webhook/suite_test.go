@@ -17,11 +17,15 @@ limitations under the License.
 package webhook
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
+	"errors"
 	"fmt"
+	"io"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -29,8 +33,11 @@ import (
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
+	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
+	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
@@ -42,6 +49,7 @@ import (
 	prodreadyv1alpha1 "github.com/prodready/prodready/api/v1alpha1"
 	"github.com/prodready/prodready/internal/controller"
 	"github.com/prodready/prodready/internal/gather"
+	"github.com/prodready/prodready/internal/testutil"
 )
 
 // These specs register the webhooks with a real kube-apiserver (through
@@ -55,7 +63,37 @@ var (
 	k8sClient client.Client
 	// warnings collects the admission warnings k8sClient receives.
 	warnings = &warningCollector{}
+	// recorder counts the controllers' Event calls.
+	recorder *testutil.CountingRecorder
 )
+
+// renderedWebhooks returns the ValidatingWebhookConfiguration that
+// `kubectl kustomize config/webhook` renders, with the kubectl that
+// hack/envtest.sh puts next to kube-apiserver.
+func renderedWebhooks() *admissionregistrationv1.ValidatingWebhookConfiguration {
+	kubectl := filepath.Join(os.Getenv("KUBEBUILDER_ASSETS"), "kubectl")
+	Expect(kubectl).To(BeAnExistingFile(), "KUBEBUILDER_ASSETS has no kubectl; build the assets with hack/envtest.sh ('make test' does)")
+	out, err := exec.Command(kubectl, "kustomize", filepath.Join("..", "..", "config", "webhook")).Output()
+	Expect(err).NotTo(HaveOccurred(), "kubectl kustomize config/webhook")
+	dec := utilyaml.NewYAMLOrJSONDecoder(bytes.NewReader(out), 4096)
+	for {
+		var vwc admissionregistrationv1.ValidatingWebhookConfiguration
+		err := dec.Decode(&vwc)
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		Expect(err).NotTo(HaveOccurred())
+		if vwc.Kind == "ValidatingWebhookConfiguration" {
+			Expect(vwc.Webhooks).NotTo(BeEmpty())
+			for _, w := range vwc.Webhooks {
+				Expect(w.NamespaceSelector).NotTo(BeNil(), "config/webhook gives webhook %s its namespaceSelector", w.Name)
+			}
+			return &vwc
+		}
+	}
+	Fail("kubectl kustomize config/webhook rendered no ValidatingWebhookConfiguration")
+	return nil
+}
 
 // warningCollector is a client-go warning handler that keeps what it sees.
 type warningCollector struct {
@@ -91,11 +129,19 @@ var _ = BeforeSuite(func() {
 	ctx, cancel = context.WithCancel(context.TODO())
 	Expect(prodreadyv1alpha1.AddToScheme(scheme.Scheme)).To(Succeed())
 
+	// The webhooks are installed as config/webhook renders them (with its
+	// namespace exclusions), but fail closed: with the shipped
+	// failurePolicy Ignore a crashed or timed-out webhook would admit, and
+	// every "admitted" assertion below would pass without it.
+	vwc := renderedWebhooks()
+	for i := range vwc.Webhooks {
+		vwc.Webhooks[i].FailurePolicy = ptr.To(admissionregistrationv1.Fail)
+	}
 	testEnv = &envtest.Environment{
 		CRDDirectoryPaths:     []string{filepath.Join("..", "..", "config", "crd", "bases")},
 		ErrorIfCRDPathMissing: true,
 		WebhookInstallOptions: envtest.WebhookInstallOptions{
-			Paths: []string{filepath.Join("..", "..", "config", "webhook")},
+			ValidatingWebhooks: []*admissionregistrationv1.ValidatingWebhookConfiguration{vwc},
 		},
 	}
 	var err error
@@ -119,7 +165,7 @@ var _ = BeforeSuite(func() {
 	})
 	Expect(err).NotTo(HaveOccurred())
 	compiler := gather.NewCompiler()
-	recorder := mgr.GetEventRecorder("prodready")
+	recorder = &testutil.CountingRecorder{Next: mgr.GetEventRecorder("prodready")}
 	Expect(controller.SetupWithManager(mgr, compiler, recorder)).To(Succeed())
 	Expect(SetupWithManager(mgr, compiler, nil)).To(Succeed())
 	go func() {
@@ -135,7 +181,7 @@ var _ = BeforeSuite(func() {
 			return err
 		}
 		return conn.Close()
-	}).WithTimeout(20 * time.Second).Should(Succeed())
+	}).WithTimeout(60 * time.Second).Should(Succeed())
 })
 
 var _ = AfterSuite(func() {

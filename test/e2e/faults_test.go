@@ -70,8 +70,10 @@ var _ = Describe("Faults", Ordered, Serial, func() {
 	It("admits while the operator is down (failurePolicy Ignore) and flags the Deployment once it is back", func() {
 		ns := newNamespace("e2e-down")
 		Expect(apply(policyYAML(ns, "strict", "Enforce")).err).NotTo(HaveOccurred())
-		Eventually(func() error { return apply(deploymentYAML(ns, "probe", true), "--dry-run=server").err }).
-			WithTimeout(timeout).WithPolling(interval).Should(HaveOccurred(), "the webhook enforces before the fault")
+		Eventually(func() error {
+			return deniedBy(apply(deploymentYAML(ns, "probe", true), "--dry-run=server"), badRules...)
+		}).
+			WithTimeout(timeout).WithPolling(interval).Should(Succeed(), "the webhook enforces before the fault")
 
 		killManager()
 		r := apply(deploymentYAML(ns, "web", true))
@@ -150,6 +152,23 @@ spec:
 		Expect(admits(follower.webhookPort)).To(Succeed())
 	})
 
+	It("releases its leader lease on SIGTERM, so a successor need not wait for it to expire", func() {
+		lease := func(path string) string {
+			return jsonpath(path, "lease", "-n", "prodready-system", "prodready-leader.prodready.io")
+		}
+		primary := managerEndpoints(readCluster().ManagerArgs)
+		Eventually(func() bool { return isLeader(primary.metricsAddr) }).WithTimeout(90 * time.Second).WithPolling(time.Second).Should(BeTrue())
+		Expect(lease("{.spec.holderIdentity}")).NotTo(BeEmpty())
+
+		pid := componentPID("manager")
+		DeferCleanup(func() { restart("manager") })
+		Expect(syscall.Kill(pid, syscall.SIGTERM)).To(Succeed())
+		Eventually(func() bool { return processAlive(pid) && !isZombie(pid) }).WithTimeout(60*time.Second).WithPolling(interval).
+			Should(BeFalse(), "the operator did not stop within its graceful shutdown timeout")
+		Expect(lease("{.spec.holderIdentity}")).To(BeEmpty(), "the lease still names the stopped operator")
+		Expect(lease("{.spec.leaseDurationSeconds}")).To(Equal("1"))
+	})
+
 	It("reconnects to a restarted kube-apiserver without restarting itself", func() {
 		pid := componentPID("manager")
 		ns := newNamespace("e2e-apiserver")
@@ -157,7 +176,9 @@ spec:
 		Expect(apply(deploymentYAML(ns, "web", false)).err).NotTo(HaveOccurred())
 		Eventually(func() string { return summary(ns, "audit") }).WithTimeout(timeout).WithPolling(interval).Should(Equal("1/0/True"))
 
+		apiserver := componentPID("kube-apiserver")
 		restart("kube-apiserver")
+		Expect(componentPID("kube-apiserver")).NotTo(Equal(apiserver), "kube-apiserver was not restarted")
 		Expect(apply(deploymentYAML(ns, "web", true)).err).NotTo(HaveOccurred())
 		Eventually(func() string { return summary(ns, "audit") }).WithTimeout(90 * time.Second).WithPolling(interval).Should(Equal("1/1/False"))
 		Expect(componentPID("manager")).To(Equal(pid), "the operator was not restarted")

@@ -19,7 +19,10 @@ limitations under the License.
 package e2e
 
 import (
+	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -97,6 +100,60 @@ spec:
 
 var badRules = []string{"probes.readiness", "resources.limits.memory", "metrics.annotation"}
 
+// deniedBy is nil when kubectl failed because the webhook found the object
+// invalid, naming every rule; any other failure (a timeout, a refused
+// connection, a typo in the manifest) is an error that says what happened.
+func deniedBy(r result, rules ...string) error {
+	if r.err == nil {
+		return fmt.Errorf("admitted:\n%s", r)
+	}
+	if !strings.Contains(r.stderr, "is invalid") {
+		return fmt.Errorf("failed, but not as a denial by the webhook:\n%s", r)
+	}
+	for _, rule := range rules {
+		if !strings.Contains(r.stderr, rule) {
+			return fmt.Errorf("denied without naming %s:\n%s", rule, r)
+		}
+	}
+	return nil
+}
+
+// eventSeries says how often the Event with the reason about a Deployment
+// was emitted: "none", "once", or "repeated (series ...)". The
+// events.k8s.io recorder folds a repeat into the same object and records
+// it in series, so counting objects alone cannot see one.
+func eventSeries(ns, deployment, reason string) string {
+	var list struct {
+		Items []struct {
+			Metadata  struct{ Name string } `json:"metadata"`
+			Regarding struct{ Kind, Name string }
+			Reason    string
+			Series    *struct{ Count int32 } `json:"series"`
+		} `json:"items"`
+	}
+	Expect(json.Unmarshal([]byte(mustKubectl("get", "events.events.k8s.io", "-n", ns, "-o", "json")), &list)).To(Succeed())
+	var found []string
+	repeated := false
+	for _, e := range list.Items {
+		if e.Regarding.Kind != "Deployment" || e.Regarding.Name != deployment || e.Reason != reason {
+			continue
+		}
+		if e.Series != nil {
+			repeated = true
+			found = append(found, fmt.Sprintf("%s with series.count %d", e.Metadata.Name, e.Series.Count))
+		} else {
+			found = append(found, e.Metadata.Name)
+		}
+	}
+	switch {
+	case len(found) == 0:
+		return "none"
+	case len(found) > 1 || repeated:
+		return "repeated (" + strings.Join(found, ", ") + ")"
+	}
+	return "once"
+}
+
 // summary reads a policy's matched, nonCompliant counts and Compliant status.
 func summary(ns, name string) string {
 	return jsonpath(`{.status.summary.matched}/{.status.summary.nonCompliant}/{.status.conditions[?(@.type=="Compliant")].status}`,
@@ -105,14 +162,19 @@ func summary(ns, name string) string {
 
 var _ = Describe("prodready through kubectl", func() {
 	It("applies the samples and reports status through get, describe and explain", func() {
-		_ = run("", "create", "namespace", "shop")
-		DeferCleanup(func() { _, _ = kubectl("delete", "namespace", "shop", "--wait=false") })
-		mustKubectl("apply", "-f", "config/samples/prodready_v1alpha1_readinesspolicy.yaml",
-			"-f", "config/samples/prodready_v1alpha1_clusterreadinesspolicy.yaml")
+		// The sample policy names namespace shop; it goes into this spec's
+		// own namespace instead, so a rerun never meets a terminating shop.
+		ns := newNamespace("e2e-samples")
+		sample, err := os.ReadFile(filepath.Join(root, "config", "samples", "prodready_v1alpha1_readinesspolicy.yaml"))
+		Expect(err).NotTo(HaveOccurred())
+		Expect(string(sample)).To(ContainSubstring("\n  namespace: shop\n"))
+		r := run(strings.Replace(string(sample), "\n  namespace: shop\n", "\n  namespace: "+ns+"\n", 1), "apply", "-f", "-")
+		Expect(r.err).NotTo(HaveOccurred(), r.String())
+		mustKubectl("apply", "-f", "config/samples/prodready_v1alpha1_clusterreadinesspolicy.yaml")
 		DeferCleanup(func() {
 			_, _ = kubectl("delete", "-f", "config/samples/prodready_v1alpha1_clusterreadinesspolicy.yaml", "--ignore-not-found")
 		})
-		mustKubectl("create", "deployment", "web", "-n", "shop", "--image=registry.example/shop/web:1.4.2")
+		mustKubectl("create", "deployment", "web", "-n", ns, "--image=registry.example/shop/web:1.4.2")
 
 		Eventually(func(g Gomega) {
 			out := mustKubectl("get", "rpol", "-A")
@@ -120,7 +182,7 @@ var _ = Describe("prodready through kubectl", func() {
 			g.Expect(strings.Fields(lines[0])).To(Equal([]string{"NAMESPACE", "NAME", "ENFORCEMENT", "MATCHED", "NONCOMPLIANT", "COMPLIANT", "AGE"}))
 			var row []string
 			for _, l := range lines[1:] {
-				if f := strings.Fields(l); len(f) > 1 && f[0] == "shop" && f[1] == "production-baseline" {
+				if f := strings.Fields(l); len(f) > 1 && f[0] == ns && f[1] == "production-baseline" {
 					row = f
 				}
 			}
@@ -130,7 +192,7 @@ var _ = Describe("prodready through kubectl", func() {
 
 		Expect(mustKubectl("get", "crpol")).To(ContainSubstring("production-probes"))
 
-		described := mustKubectl("describe", "rpol", "-n", "shop", "production-baseline")
+		described := mustKubectl("describe", "rpol", "-n", ns, "production-baseline")
 		for _, want := range []string{"Type:                  Ready", "Reason:                ViolationsFound", "Rule:        probes.readiness",
 			"Rule:        replicas.minimum", "add spec.template.spec.containers[0].readinessProbe"} {
 			Expect(described).To(ContainSubstring(want))
@@ -148,20 +210,16 @@ var _ = Describe("prodready through kubectl", func() {
 		var r result
 		Eventually(func() error {
 			r = apply(deploymentYAML(ns, "web", true))
-			return r.err
-		}).WithTimeout(timeout).WithPolling(interval).Should(HaveOccurred(), "the webhook never denied the Deployment")
-		for _, rule := range badRules {
-			Expect(r.stderr).To(ContainSubstring(rule))
-		}
+			return deniedBy(r, badRules...)
+		}).WithTimeout(timeout).WithPolling(interval).Should(Succeed(), "the webhook never denied the Deployment")
 		Expect(r.stderr).To(ContainSubstring(`The Deployment "web" is invalid`))
 
 		dry := apply(deploymentYAML(ns, "web", true), "--dry-run=server")
-		Expect(dry.err).To(HaveOccurred())
-		for _, rule := range badRules {
-			Expect(dry.stderr).To(ContainSubstring(rule))
-		}
+		Expect(deniedBy(dry, badRules...)).To(Succeed())
 		Expect(apply(deploymentYAML(ns, "api", false), "--dry-run=server").err).NotTo(HaveOccurred())
-		Expect(run("", "get", "deployment", "-n", ns, "api").err).To(HaveOccurred(), "a dry run creates nothing")
+		got := run("", "get", "deployment", "-n", ns, "api")
+		Expect(got.err).To(HaveOccurred(), "a dry run creates nothing")
+		Expect(got.stderr).To(ContainSubstring("not found"), got.String())
 
 		ok := apply(deploymentYAML(ns, "api", false))
 		Expect(ok.err).NotTo(HaveOccurred(), ok.String())
@@ -173,7 +231,7 @@ var _ = Describe("prodready through kubectl", func() {
 		Expect(apply(policyYAML(ns, "advice", "Warn")).err).NotTo(HaveOccurred())
 		Eventually(func() string {
 			return apply(deploymentYAML(ns, "probe", true), "--dry-run=server").stderr
-		}).WithTimeout(timeout).WithPolling(interval).Should(ContainSubstring("Warning"))
+		}).WithTimeout(timeout).WithPolling(interval).Should(And(ContainSubstring("Warning"), ContainSubstring("probes.readiness")))
 
 		r := apply(deploymentYAML(ns, "web", true))
 		Expect(r.err).NotTo(HaveOccurred(), r.String())
@@ -190,10 +248,18 @@ var _ = Describe("prodready through kubectl", func() {
 		Eventually(func() string { return mustKubectl("describe", "deployment", "-n", ns, "web") }).
 			WithTimeout(timeout).WithPolling(interval).Should(And(ContainSubstring("PolicyViolation"), ContainSubstring("probes.readiness")))
 
+		By("re-evaluating while web stays non-compliant: a second Deployment arrives")
+		Expect(apply(deploymentYAML(ns, "api", true)).err).NotTo(HaveOccurred())
+		Eventually(func() string { return summary(ns, "audit") }).WithTimeout(timeout).WithPolling(interval).Should(Equal("2/2/False"))
+		Eventually(func() string { return eventSeries(ns, "api", "PolicyViolation") }).WithTimeout(timeout).WithPolling(interval).Should(Equal("once"))
+		Expect(eventSeries(ns, "web", "PolicyViolation")).To(Equal("once"), "the violation Event about web was repeated")
+
 		Expect(apply(deploymentYAML(ns, "web", false)).err).NotTo(HaveOccurred())
 		Eventually(func() string { return mustKubectl("describe", "deployment", "-n", ns, "web") }).
 			WithTimeout(timeout).WithPolling(interval).Should(ContainSubstring("PolicyCompliant"))
-		Eventually(func() string { return summary(ns, "audit") }).WithTimeout(timeout).Should(Equal("1/0/True"))
+		Eventually(func() string { return summary(ns, "audit") }).WithTimeout(timeout).Should(Equal("2/1/False"))
+		Expect(eventSeries(ns, "web", "PolicyViolation")).To(Equal("once"))
+		Expect(eventSeries(ns, "web", "PolicyCompliant")).To(Equal("once"))
 	})
 
 	It("renders config/default into objects the API server accepts", func() {

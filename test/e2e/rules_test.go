@@ -107,8 +107,8 @@ var _ = Describe("The operational rules", func() {
 			// A server-side dry run persists nothing, so it can be retried
 			// until the webhook's cache has the policy.
 			Eventually(func() error {
-				return apply(fresh, "--dry-run=server").err
-			}).WithTimeout(timeout).WithPolling(interval).Should(HaveOccurred(), "the webhook never denied the Deployment")
+				return deniedBy(apply(fresh, "--dry-run=server"), tc.rule)
+			}).WithTimeout(timeout).WithPolling(interval).Should(Succeed(), "the webhook never denied the Deployment")
 			denied := apply(fresh)
 			Expect(denied.err).To(HaveOccurred(), denied.String())
 			Expect(denied.stderr).To(ContainSubstring(tc.rule))
