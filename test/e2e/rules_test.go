@@ -19,11 +19,25 @@ limitations under the License.
 package e2e
 
 import (
+	"bufio"
+	"errors"
 	"fmt"
+	"io"
 	"strings"
+	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	policyv1 "k8s.io/api/policy/v1"
+	schedulingv1 "k8s.io/api/scheduling/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
+	"sigs.k8s.io/yaml"
+
+	prodreadyv1alpha1 "github.com/prodready/prodready/api/v1alpha1"
+	"github.com/prodready/prodready/internal/readiness"
 )
 
 // opsDeployment is a Deployment with two replicas; spec and pod are YAML
@@ -83,6 +97,57 @@ var opsRuleCases = []opsRuleCase{
 }
 
 var _ = Describe("The operational rules", func() {
+	It("pass the operator's own Deployment, with its Services, in a two-zone cluster", func() {
+		render := mustKubectl("kustomize", "config/default")
+		in := readiness.Input{
+			Nodes: []metav1.PartialObjectMetadata{
+				{ObjectMeta: metav1.ObjectMeta{Name: "n1", Labels: map[string]string{corev1.LabelTopologyZone: "a"}}},
+				{ObjectMeta: metav1.ObjectMeta{Name: "n2", Labels: map[string]string{corev1.LabelTopologyZone: "b"}}},
+			},
+			// The built-in classes the API server creates.
+			PriorityClasses: []schedulingv1.PriorityClass{
+				{ObjectMeta: metav1.ObjectMeta{Name: "system-cluster-critical"}, Value: 2000000000},
+				{ObjectMeta: metav1.ObjectMeta{Name: "system-node-critical"}, Value: 2000001000},
+			},
+		}
+		dec := utilyaml.NewYAMLReader(bufio.NewReader(strings.NewReader(render)))
+		for {
+			doc, err := dec.Read()
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			Expect(err).NotTo(HaveOccurred())
+			var tm metav1.TypeMeta
+			Expect(yaml.Unmarshal(doc, &tm)).To(Succeed())
+			switch tm.Kind {
+			case "Deployment":
+				in.Deployment = &appsv1.Deployment{}
+				Expect(yaml.UnmarshalStrict(doc, in.Deployment)).To(Succeed())
+			case "Service":
+				var svc corev1.Service
+				Expect(yaml.UnmarshalStrict(doc, &svc)).To(Succeed())
+				in.Services = append(in.Services, svc)
+			case "PodDisruptionBudget":
+				var pdb policyv1.PodDisruptionBudget
+				Expect(yaml.UnmarshalStrict(doc, &pdb)).To(Succeed())
+				in.PodDisruptionBudgets = append(in.PodDisruptionBudgets, pdb)
+			}
+		}
+		Expect(in.Deployment).NotTo(BeNil())
+		Expect(in.Services).NotTo(BeEmpty(), "the webhook and metrics Services target the manager's ports")
+
+		policy, err := readiness.Compile(&prodreadyv1alpha1.PolicySpec{Rules: prodreadyv1alpha1.Rules{
+			Rollout:  &prodreadyv1alpha1.RolloutRules{},
+			Spread:   &prodreadyv1alpha1.SpreadRules{Nodes: prodreadyv1alpha1.SpreadPreferred, Zones: prodreadyv1alpha1.SpreadPreferred},
+			Shutdown: &prodreadyv1alpha1.ShutdownRules{MinimumSeconds: new(int64(10)), PreStop: prodreadyv1alpha1.RequirementRequired},
+			Images:   &prodreadyv1alpha1.ImageRules{Pinned: true},
+			Priority: &prodreadyv1alpha1.PriorityRules{Minimum: new(int32(1000000000))},
+		}}, nil)
+		Expect(err).NotTo(HaveOccurred())
+		res := policy.Evaluate(in, time.Now())
+		Expect(res.Violations).To(BeEmpty())
+	})
+
 	for _, tc := range opsRuleCases {
 		It("deny "+tc.rule+" under Enforce and ratchet an old violation through an image change", func() {
 			ns := newNamespace("e2e-" + strings.ToLower(strings.ReplaceAll(tc.rule, ".", "-")))
