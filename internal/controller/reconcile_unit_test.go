@@ -61,7 +61,7 @@ func unitReconciler(t *testing.T, clk *clocktesting.FakeClock, objs ...client.Ob
 	rec := &testutil.CountingRecorder{}
 	return &PolicyReconciler{
 		Client: c, APIReader: c, Compiler: gather.NewCompiler(), Recorder: rec, Clock: clk,
-		transitions: newTransitions(), metrics: newPolicyMetrics(),
+		transitions: newTransitions(), metrics: newPolicyMetrics("ReadinessPolicy"),
 	}, c, rec
 }
 
