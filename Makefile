@@ -151,6 +151,10 @@ test-e2e-kind: docker-build ## Build the image, load it into a kind cluster, dep
 	kubectl -n prodready-system rollout status deployment/prodready-controller-manager --timeout=180s
 	E2E_KUBECONFIG="$${KUBECONFIG:-$$HOME/.kube/config}" $(MAKE) test-e2e
 
+.PHONY: test-sarif
+test-sarif: ## Validate prodready check's SARIF with Microsoft's SARIF multitool (installed from npm into the cache by hack/sarif-multitool.sh).
+	hack/validate-sarif.sh
+
 .PHONY: fuzz
 fuzz: ## Fuzz the rule engine for FUZZTIME (default 30s).
 	go test ./internal/readiness -run '^$$' -fuzz FuzzEvaluate -fuzztime $${FUZZTIME:-30s}
@@ -160,6 +164,14 @@ fuzz: ## Fuzz the rule engine for FUZZTIME (default 30s).
 .PHONY: build
 build: manifests generate fmt vet ## Build the manager binary.
 	CGO_ENABLED=0 go build -trimpath -o bin/manager ./cmd
+
+# Version and commit stamped into the prodready CLI.
+CLI_VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+CLI_COMMIT ?= $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
+
+.PHONY: build-cli
+build-cli: ## Build the prodready CLI (also usable as kubectl-prodready) into bin/prodready.
+	CGO_ENABLED=0 go build -trimpath -ldflags "-X github.com/prodready/prodready/internal/version.version=$(CLI_VERSION) -X github.com/prodready/prodready/internal/version.commit=$(CLI_COMMIT)" -o bin/prodready ./cmd/prodready
 
 .PHONY: run
 run: manifests generate fmt vet ## Run the operator against the cluster of the current kubeconfig.

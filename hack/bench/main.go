@@ -60,6 +60,7 @@ type options struct {
 
 	engineCount int
 	scaleSizes  string
+	cliSizes    string
 
 	fixedRate     float64
 	fixedDuration time.Duration
@@ -88,6 +89,7 @@ var allRows = []rowDef{
 	{id: "apiserver", title: "3. Added latency through kube-apiserver", run: runAPIServerLatency},
 	{id: "scale", title: "4. Controller at scale", run: runScale},
 	{id: "reports", title: "5. OpenReports reports at scale", run: runReports},
+	{id: "cli", title: "6. prodready check on a manifest corpus", run: runCLI},
 }
 
 // rowResult is what a row measured: the table's metrics and free-form
@@ -136,7 +138,8 @@ type host struct {
 
 func main() {
 	var o options
-	flag.StringVar(&o.rows, "rows", "engine,admission,apiserver,scale,reports", "comma-separated rows to measure: "+rowIDs())
+	flag.StringVar(&o.cliSizes, "cli-sizes", "1000,10000", "cli: corpus sizes (Deployments) to check, in increasing order")
+	flag.StringVar(&o.rows, "rows", "engine,admission,apiserver,scale,reports,cli", "comma-separated rows to measure: "+rowIDs())
 	flag.StringVar(&o.scaleSizes, "scale-sizes", "1000,5000,10000", "scale: Deployment counts to measure, in increasing order")
 	flag.StringVar(&o.outDir, "out", "_out/bench", "directory for results.json (relative to the module root)")
 	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the admission load run (fixed rate and steps) to this file")
