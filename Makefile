@@ -82,28 +82,6 @@ test: manifests generate fmt vet test-rules kustomize ## Run unit tests, the cha
 	KUBEBUILDER_ASSETS="$$(hack/envtest.sh)" HELM="$$(hack/tool.sh helm)" KUSTOMIZE="$(KUSTOMIZE)" \
 		go test $(GOTEST_FLAGS) ./... -coverprofile cover.out
 
-# The packages whose tests share objects between goroutines: the informer
-# cache (read with UnsafeDisableDeepCopy) and the compiler cache, used by the
-# controllers and the webhook at once.
-RACE_PKGS ?= ./internal/controller/... ./internal/webhook/... ./internal/reporter/... ./internal/gather/...
-
-.PHONY: test-race
-test-race: manifests generate fmt vet ## Run the envtest suites (controllers, webhook, report writer) and the gather tests with the race detector.
-	KUBEBUILDER_ASSETS="$$(hack/envtest.sh)" go test -race $(GOTEST_FLAGS) $(RACE_PKGS)
-
-# MUTATION_PKGS are mutated one at a time; each mutant reruns the package's
-# tests (envtest included), so this takes long: it is not part of CI.
-MUTATION_PKGS ?= ./internal/webhook ./internal/controller
-MUTATION_FLAGS ?= --workers 1 --timeout-coefficient 5
-
-.PHONY: mutation
-mutation: gremlins ## Mutation-test MUTATION_PKGS with gremlins (slow; reports test efficacy and mutator coverage per package).
-	@export KUBEBUILDER_ASSETS="$$(hack/envtest.sh)"; \
-	for pkg in $(MUTATION_PKGS); do \
-		echo "==> gremlins unleash $(MUTATION_FLAGS) $$pkg"; \
-		$(GREMLINS) unleash $(MUTATION_FLAGS) $$pkg || exit 1; \
-	done
-
 .PHONY: test-rules
 test-rules: ## Check the alerting rules (promtool check rules) and run their unit tests (promtool test rules).
 	@promtool="$$(hack/tool.sh promtool)"; \
