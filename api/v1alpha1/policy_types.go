@@ -71,6 +71,7 @@ type ResourceName string
 // ClusterReadinessPolicy. A Deployment must satisfy every policy that selects
 // it (policies compose by AND), so a namespaced policy can tighten a cluster
 // policy but never loosen it.
+// +kubebuilder:validation:XValidation:rule="!has(self.selector) || ((!has(self.selector.matchExpressions) || size(self.selector.matchExpressions) <= 32) && (!has(self.selector.matchLabels) || size(self.selector.matchLabels) <= 64))",message="selector: at most 32 matchExpressions and 64 matchLabels",fieldPath=".selector"
 // +kubebuilder:validation:XValidation:rule="!has(self.selector) || !has(self.selector.matchExpressions) || self.selector.matchExpressions.all(e, e.operator in ['In', 'NotIn'] ? (has(e.values) && size(e.values) > 0) : (e.operator in ['Exists', 'DoesNotExist'] && (!has(e.values) || size(e.values) == 0)))",message="selector.matchExpressions: operator must be In or NotIn with at least one value, or Exists or DoesNotExist without values",fieldPath=".selector"
 type PolicySpec struct {
 	// selector picks the Deployments this policy applies to, by the
@@ -182,12 +183,14 @@ type ResourceRules struct {
 	// requests lists the resources every container must request
 	// (rules resources.requests.<name>).
 	// +listType=set
+	// +kubebuilder:validation:MaxItems=3
 	// +optional
 	Requests []ResourceName `json:"requests,omitempty"`
 
 	// limits lists the resources every container must limit
 	// (rules resources.limits.<name>).
 	// +listType=set
+	// +kubebuilder:validation:MaxItems=3
 	// +optional
 	Limits []ResourceName `json:"limits,omitempty"`
 }
@@ -383,6 +386,7 @@ type AnnotationRequirement struct {
 // Exemption waives rules for some Deployments, optionally only for some of
 // their containers.
 // +kubebuilder:validation:XValidation:rule="has(self.deployments) != has(self.selector)",message="set exactly one of deployments or selector"
+// +kubebuilder:validation:XValidation:rule="!has(self.selector) || ((!has(self.selector.matchExpressions) || size(self.selector.matchExpressions) <= 32) && (!has(self.selector.matchLabels) || size(self.selector.matchLabels) <= 64))",message="selector: at most 32 matchExpressions and 64 matchLabels",fieldPath=".selector"
 type Exemption struct {
 	// deployments names the exempted Deployments.
 	// +listType=set

@@ -57,6 +57,7 @@ type ReadinessPolicyList struct {
 
 // ClusterReadinessPolicySpec is a PolicySpec plus a namespace selector.
 // +kubebuilder:validation:XValidation:rule="!has(self.exemptions) || self.exemptions.all(e, has(e.namespaces))",message="every exemption of a ClusterReadinessPolicy must name the namespaces it applies to (exemptions[].namespaces)",fieldPath=".exemptions"
+// +kubebuilder:validation:XValidation:rule="!has(self.namespaceSelector) || ((!has(self.namespaceSelector.matchExpressions) || size(self.namespaceSelector.matchExpressions) <= 32) && (!has(self.namespaceSelector.matchLabels) || size(self.namespaceSelector.matchLabels) <= 64))",message="namespaceSelector: at most 32 matchExpressions and 64 matchLabels",fieldPath=".namespaceSelector"
 // +kubebuilder:validation:XValidation:rule="!has(self.namespaceSelector) || !has(self.namespaceSelector.matchExpressions) || self.namespaceSelector.matchExpressions.all(e, e.operator in ['In', 'NotIn'] ? (has(e.values) && size(e.values) > 0) : (e.operator in ['Exists', 'DoesNotExist'] && (!has(e.values) || size(e.values) == 0)))",message="namespaceSelector.matchExpressions: operator must be In or NotIn with at least one value, or Exists or DoesNotExist without values",fieldPath=".namespaceSelector"
 type ClusterReadinessPolicySpec struct {
 	PolicySpec `json:",inline"`

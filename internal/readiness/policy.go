@@ -152,9 +152,38 @@ func (p *Policy) UsesClusterObjects() bool {
 	return p.minReplicas > 0 || p.pdbRequired || p.pdbAllowsDisruption || p.ops.needsReplicas()
 }
 
+// Bounds on a label selector a tenant writes. Key and value lengths are
+// bounded by label syntax, which LabelSelectorAsSelector checks; these bound
+// the counts, which the schema can only partly check (values inside a list
+// of expressions would exceed the CEL cost budget).
+const (
+	MaxSelectorExpressions = 32
+	MaxSelectorValues      = 64
+	MaxSelectorLabels      = 64
+)
+
+// selectorTooLarge reports a selector over the bounds above, naming the field.
+func selectorTooLarge(sel *metav1.LabelSelector, path *field.Path) *field.Error {
+	if n := len(sel.MatchLabels); n > MaxSelectorLabels {
+		return field.TooMany(path.Child("matchLabels"), n, MaxSelectorLabels)
+	}
+	if n := len(sel.MatchExpressions); n > MaxSelectorExpressions {
+		return field.TooMany(path.Child("matchExpressions"), n, MaxSelectorExpressions)
+	}
+	for i, e := range sel.MatchExpressions {
+		if n := len(e.Values); n > MaxSelectorValues {
+			return field.TooMany(path.Child("matchExpressions").Index(i).Child("values"), n, MaxSelectorValues)
+		}
+	}
+	return nil
+}
+
 func compileSelector(sel *metav1.LabelSelector, path *field.Path) (labels.Selector, *field.Error) {
 	if sel == nil {
 		return nil, nil
+	}
+	if err := selectorTooLarge(sel, path); err != nil {
+		return nil, err
 	}
 	s, err := metav1.LabelSelectorAsSelector(sel)
 	if err != nil {
@@ -300,6 +329,10 @@ func (p *Policy) compileExemptions(exs []prodreadyv1alpha1.Exemption, scope *Sco
 		case len(ex.Deployments) == 0 && ex.Selector == nil:
 			errs = append(errs, field.Required(ep, "set exactly one of deployments or selector"))
 		case ex.Selector != nil:
+			if err := selectorTooLarge(ex.Selector, ep.Child("selector")); err != nil {
+				errs = append(errs, err)
+				break
+			}
 			s, err := metav1.LabelSelectorAsSelector(ex.Selector)
 			if err != nil {
 				errs = append(errs, field.Invalid(ep.Child("selector"), ex.Selector.String(), err.Error()))

@@ -17,6 +17,7 @@ limitations under the License.
 package readiness
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -91,6 +92,29 @@ func TestCompile(t *testing.T) {
 			wantEnforcement:   prodreadyv1alpha1.EnforcementAudit,
 			wantChecks:        1,
 			wantUsesCluster:   true,
+		},
+		"selector with too many expressions": {
+			spec:    &prodreadyv1alpha1.PolicySpec{Selector: manyExpressions(MaxSelectorExpressions+1, 1)},
+			wantErr: []string{"spec.selector.matchExpressions", "must have at most 32 items"},
+		},
+		"namespace selector with too many values in one expression": {
+			spec:              &prodreadyv1alpha1.PolicySpec{},
+			namespaceSelector: manyExpressions(1, MaxSelectorValues+1),
+			wantErr:           []string{"spec.namespaceSelector.matchExpressions[0].values", "must have at most 64 items"},
+		},
+		"selector with too many labels": {
+			spec:    &prodreadyv1alpha1.PolicySpec{Selector: &metav1.LabelSelector{MatchLabels: manyLabels(MaxSelectorLabels + 1)}},
+			wantErr: []string{"spec.selector.matchLabels", "must have at most 64 items"},
+		},
+		"exemption selector with too many values": {
+			spec: &prodreadyv1alpha1.PolicySpec{Exemptions: []prodreadyv1alpha1.Exemption{{
+				Selector: manyExpressions(1, MaxSelectorValues+1), Rules: []string{"probes"}, Reason: "r",
+			}}},
+			wantErr: []string{"spec.exemptions[0].selector.matchExpressions[0].values", "must have at most 64 items"},
+		},
+		"selector at the bounds compiles": {
+			spec:            &prodreadyv1alpha1.PolicySpec{Selector: manyExpressions(MaxSelectorExpressions, MaxSelectorValues)},
+			wantEnforcement: prodreadyv1alpha1.EnforcementAudit,
 		},
 		"unknown enforcement": {
 			spec:    &prodreadyv1alpha1.PolicySpec{Enforcement: "Block"},
@@ -417,4 +441,28 @@ func TestSelectsNamespace(t *testing.T) {
 			}
 		})
 	}
+}
+
+// manyExpressions is a selector with n In expressions of v values each.
+func manyExpressions(n, v int) *metav1.LabelSelector {
+	sel := &metav1.LabelSelector{}
+	for i := range n {
+		values := make([]string, v)
+		for j := range values {
+			values[j] = fmt.Sprintf("v%d", j)
+		}
+		sel.MatchExpressions = append(sel.MatchExpressions, metav1.LabelSelectorRequirement{
+			Key: fmt.Sprintf("k%d", i), Operator: metav1.LabelSelectorOpIn, Values: values,
+		})
+	}
+	return sel
+}
+
+// manyLabels is a matchLabels map with n entries.
+func manyLabels(n int) map[string]string {
+	m := map[string]string{}
+	for i := range n {
+		m[fmt.Sprintf("k%d", i)] = "v"
+	}
+	return m
 }
