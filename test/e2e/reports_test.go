@@ -79,8 +79,12 @@ var _ = Describe("OpenReports reports", func() {
 
 		// Results name namespaced policies namespace/name, cluster policies
 		// by name, and carry the same message as the policy status.
-		policies := mustKubectl("get", "report", report, "-n", ns, "-o", `jsonpath={range .results[*]}{.policy}{"\n"}{end}`)
-		Expect(strings.Fields(policies)).To(ContainElements(ns+"/production-baseline", "production-probes"))
+		// Each policy's results arrive with that policy's evaluation, so
+		// the report may first hold only one policy's.
+		Eventually(func(g Gomega) {
+			policies := mustKubectl("get", "report", report, "-n", ns, "-o", `jsonpath={range .results[*]}{.policy}{"\n"}{end}`)
+			g.Expect(strings.Fields(policies)).To(ContainElements(ns+"/production-baseline", "production-probes"))
+		}).WithTimeout(timeout).WithPolling(interval).Should(Succeed())
 		Expect(mustKubectl("get", "report", report, "-n", ns, "-o", "jsonpath={.metadata.labels.app\\.kubernetes\\.io/managed-by} {.source} {.metadata.ownerReferences[0].uid}")).
 			To(Equal("prodready prodready " + uid))
 		statusMsg := jsonpath(`{.status.violations[?(@.rule=="probes.readiness")].message}`, "rpol", "-n", ns, "production-baseline")
