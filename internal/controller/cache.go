@@ -18,20 +18,24 @@ package controller
 
 import (
 	appsv1 "k8s.io/api/apps/v1"
+	autoscalingv2 "k8s.io/api/autoscaling/v2"
+	corev1 "k8s.io/api/core/v1"
+	policyv1 "k8s.io/api/policy/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	toolscache "k8s.io/client-go/tools/cache"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/prodready/prodready/internal/readiness"
 )
 
-// lastAppliedAnnotation is kubectl's copy of the whole object; the rules
-// never read it, so it is not kept in the cache.
-const lastAppliedAnnotation = "kubectl.kubernetes.io/last-applied-configuration"
-
-// CacheOptions keeps the informer cache small: managedFields are stripped
-// from every cached object, kubectl's last-applied copy from Deployments,
-// and annotations from metadata-only objects (Nodes, whose labels alone the
-// rules read).
+// CacheOptions keeps the informer cache small: every cached object loses
+// its managedFields; Deployments, PodDisruptionBudgets,
+// HorizontalPodAutoscalers and Services keep only the fields the rules read
+// plus their identity (readiness.TrimDeployment and its siblings: no env,
+// volumes, commands, status, annotations or last-applied copy); and
+// metadata-only objects (Nodes, whose labels alone the rules read) lose
+// their annotations and owner references.
 //
 // A read of a kind without an informer fails instead of starting one: the
 // controllers' watches and the webhooks (webhook.SetupWithManager) register
@@ -44,7 +48,10 @@ func CacheOptions() cache.Options {
 		ReaderFailOnMissingInformer: true,
 		DefaultTransform:            stripDefault,
 		ByObject: map[client.Object]cache.ByObject{
-			&appsv1.Deployment{}: {Transform: stripDeployment},
+			&appsv1.Deployment{}:                     {Transform: trim(readiness.TrimDeployment)},
+			&policyv1.PodDisruptionBudget{}:          {Transform: trim(readiness.TrimPodDisruptionBudget)},
+			&autoscalingv2.HorizontalPodAutoscaler{}: {Transform: trim(readiness.TrimHorizontalPodAutoscaler)},
+			&corev1.Service{}:                        {Transform: trim(readiness.TrimService)},
 		},
 	}
 }
@@ -64,15 +71,13 @@ func stripDefault(obj any) (any, error) {
 	return obj, nil
 }
 
-// stripDeployment drops managedFields and the last-applied annotation. The
-// pod template's annotations, which rules read, are kept.
-func stripDeployment(obj any) (any, error) {
-	obj, err := stripManagedFields(obj)
-	if err != nil {
-		return obj, err
+// trim turns a readiness Trim function into a cache transform. Anything
+// else the informer hands over (a tombstone) passes through unchanged.
+func trim[T any](f func(*T) *T) toolscache.TransformFunc {
+	return func(obj any) (any, error) {
+		if o, ok := obj.(*T); ok {
+			return f(o), nil
+		}
+		return obj, nil
 	}
-	if d, ok := obj.(*appsv1.Deployment); ok {
-		delete(d.Annotations, lastAppliedAnnotation)
-	}
-	return obj, nil
 }

@@ -55,7 +55,7 @@ func TestHugeAnnotationMessage(t *testing.T) {
 	}}})
 	d := baseDeployment()
 	d.Spec.Template.Annotations = map[string]string{"prometheus.io/port": strings.Repeat("9", 256<<10-1) + "x"}
-	res := p.Evaluate(Input{Deployment: d}, testNow)
+	res := evaluate(t, p, Input{Deployment: d}, testNow)
 	if len(res.Violations) != 1 {
 		t.Fatalf("want one violation, got %+v", res.Violations)
 	}
@@ -127,7 +127,7 @@ func TestFindingsCappedPerDeployment(t *testing.T) {
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
 			p := mustCompile(t, tc.spec)
-			res := p.Evaluate(manyContainers(tc.containers), testNow)
+			res := evaluate(t, p, manyContainers(tc.containers), testNow)
 			if len(res.Violations) != tc.wantListed || res.ViolationCount != tc.wantCount {
 				t.Errorf("violations listed %d of %d, want %d of %d", len(res.Violations), res.ViolationCount, tc.wantListed, tc.wantCount)
 			}
@@ -158,7 +158,7 @@ func TestManyMatchingPDBsListed(t *testing.T) {
 		in.PodDisruptionBudgets = append(in.PodDisruptionBudgets, pdb("pdb-"+strconv.Itoa(i), testNamespace,
 			&metav1.LabelSelector{MatchLabels: in.Deployment.Spec.Template.Labels}))
 	}
-	res := p.Evaluate(in, testNow)
+	res := evaluate(t, p, in, testNow)
 	if len(res.Violations) != 1 {
 		t.Fatalf("want one violation, got %+v", res.Violations)
 	}
@@ -198,7 +198,7 @@ func TestLongAnnotationValueNotMatched(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			d := baseDeployment()
 			d.Spec.Template.Annotations = map[string]string{"prometheus.io/port": tc.value}
-			res := p.Evaluate(Input{Deployment: d}, testNow)
+			res := evaluate(t, p, Input{Deployment: d}, testNow)
 			if got := !res.Compliant(); got != tc.wantViolate {
 				t.Fatalf("violation = %v, want %v (%+v)", got, tc.wantViolate, res.Violations)
 			}
@@ -239,7 +239,7 @@ func TestTenantStringsBoundedInMessages(t *testing.T) {
 			p := mustCompile(t, &prodreadyv1alpha1.PolicySpec{Rules: tc.rules})
 			in := Input{Deployment: baseDeployment()}
 			tc.mutate(&in)
-			res := p.Evaluate(in, testNow)
+			res := evaluate(t, p, in, testNow)
 			if len(res.Violations) != 1 {
 				t.Fatalf("want one violation, got %+v", res.Violations)
 			}

@@ -102,7 +102,7 @@ func TestChecks(t *testing.T) {
 			}
 			// Every finding must be one of the checks, or a report would
 			// list a failure it never counted as checked.
-			res := p.Evaluate(Input{Deployment: tc.d}, testNow)
+			res := evaluate(t, p, Input{Deployment: tc.d}, testNow)
 			for _, f := range slices.Concat(res.Violations, res.Exempted) {
 				if !slices.Contains(got, Check{Rule: f.Rule, Container: f.Container}) {
 					t.Errorf("finding %s/%q is not among the checks %v", f.Rule, f.Container, got)
@@ -146,7 +146,7 @@ func TestWaiverFor(t *testing.T) {
 				t.Fatalf("WaiverFor = %+v, %v; want %+v, %v", got, ok, tc.want, tc.ok)
 			}
 			// It must agree with Evaluate.
-			res := p.Evaluate(Input{Deployment: d}, tc.now)
+			res := evaluate(t, p, Input{Deployment: d}, tc.now)
 			exempted := slices.ContainsFunc(res.Exempted, func(e Finding) bool { return e.Rule == tc.f.Rule && e.Container == tc.f.Container })
 			if exempted != ok {
 				t.Errorf("Evaluate exempted %s/%q = %v, WaiverFor = %v", tc.f.Rule, tc.f.Container, exempted, ok)

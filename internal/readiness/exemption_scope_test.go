@@ -125,7 +125,7 @@ func TestExemptionScopeEvaluate(t *testing.T) {
 			d := baseDeployment()
 			d.Namespace = tc.namespace
 			d.Spec.Template.Spec.Containers[0].ReadinessProbe = nil
-			res := p.Evaluate(Input{Deployment: d}, testNow)
+			res := evaluate(t, p, Input{Deployment: d}, testNow)
 			if got := res.ExemptedCount > 0 && res.Compliant(); got != tc.wantExempted {
 				t.Errorf("exempted = %v (violations %d, exempted %d), want %v", got, res.ViolationCount, res.ExemptedCount, tc.wantExempted)
 			}

@@ -481,7 +481,7 @@ func FuzzEvaluate(f *testing.F) {
 			before = in.Deployment.DeepCopy()
 		}
 
-		res := p.Evaluate(in, testNow)
+		res := evaluate(t, p, in, testNow)
 
 		if in.Deployment == nil {
 			if len(res.Violations)+len(res.Exempted) != 0 {

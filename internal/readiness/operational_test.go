@@ -55,7 +55,7 @@ func runOpsCases(t *testing.T, cases map[string]opsCase) {
 			}
 			in := Input{Deployment: d, HorizontalPodAutoscalers: tc.hpas, Services: tc.services, Nodes: tc.nodes, PriorityClasses: tc.classes}
 			before := Input{Deployment: d.DeepCopy(), Services: clone(tc.services), Nodes: clone(tc.nodes), PriorityClasses: clone(tc.classes)}
-			res := p.Evaluate(in, testNow)
+			res := evaluate(t, p, in, testNow)
 			assertFindings(t, "violations", res.Violations, tc.want)
 			for _, f := range res.Violations {
 				if f.Message == "" {

@@ -274,7 +274,7 @@ func runRuleCases(t *testing.T, cases map[string]ruleCase) {
 				PodDisruptionBudgets:     slices.Clone(tc.pdbs),
 				HorizontalPodAutoscalers: slices.Clone(tc.hpas),
 			}
-			res := p.Evaluate(in, testNow)
+			res := evaluate(t, p, in, testNow)
 			assertFindings(t, "violations", res.Violations, tc.want)
 			if len(res.Exempted) != 0 || !res.NextExpiry.IsZero() {
 				t.Errorf("no exemptions configured, got Exempted=%v NextExpiry=%v", res.Exempted, res.NextExpiry)
@@ -1131,7 +1131,7 @@ func TestExemptions(t *testing.T) {
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
 			p := mustCompile(t, &prodreadyv1alpha1.PolicySpec{Rules: exemptionRules(), Exemptions: tc.exemptions})
-			res := p.Evaluate(Input{Deployment: exemptionDeployment()}, testNow)
+			res := evaluate(t, p, Input{Deployment: exemptionDeployment()}, testNow)
 			assertFindings(t, "violations", res.Violations, tc.wantViolations)
 			assertFindings(t, "exempted", res.Exempted, tc.wantExempted)
 			if !res.NextExpiry.Equal(tc.wantNextExpiry) {
@@ -1146,7 +1146,7 @@ func TestExemptions(t *testing.T) {
 
 func TestEvaluateNilDeployment(t *testing.T) {
 	p := mustCompile(t, &prodreadyv1alpha1.PolicySpec{Rules: allRules()})
-	res := p.Evaluate(Input{PodDisruptionBudgets: []policyv1.PodDisruptionBudget{goodPDB()}}, testNow)
+	res := evaluate(t, p, Input{PodDisruptionBudgets: []policyv1.PodDisruptionBudget{goodPDB()}}, testNow)
 	if len(res.Violations) != 0 || len(res.Exempted) != 0 || !res.NextExpiry.IsZero() || !res.Compliant() {
 		t.Errorf("Evaluate(nil Deployment) = %+v, want an empty, compliant result", res)
 	}
@@ -1160,7 +1160,7 @@ func TestEvaluateAllRulesOnCompliantDeployment(t *testing.T) {
 	// app's port, the Nodes span two zones, a global default priority.
 	d.Spec.Template.Spec.Containers[0].Ports = []corev1.ContainerPort{{Name: "http", ContainerPort: 8080}}
 	d.Spec.Template.Spec.Containers[0].Lifecycle = &corev1.Lifecycle{PreStop: &corev1.LifecycleHandler{Sleep: &corev1.SleepAction{Seconds: 5}}}
-	res := p.Evaluate(Input{
+	res := evaluate(t, p, Input{
 		Deployment:           d,
 		PodDisruptionBudgets: []policyv1.PodDisruptionBudget{goodPDB()},
 		Services: []corev1.Service{service("web", testNamespace, map[string]string{"app": "web"},
