@@ -22,7 +22,9 @@ import (
 	"crypto/tls"
 	"flag"
 	"fmt"
+	"math"
 	"os"
+	"runtime/debug"
 	"time"
 
 	openreportsv1alpha1 "github.com/openreports/reports-api/apis/openreports.io/v1alpha1"
@@ -251,7 +253,8 @@ func main() {
 
 	setupLog.Info("Starting the manager", "leaderElection", leaderElect, "metrics", metricsAddr, "probes", probeAddr,
 		"webhooks", enableWebhooks, "webhookPort", webhookPort, "certRotation", certOpts.Rotate, "reports", reportsMode,
-		"tlsMinVersion", tlsMinVersion, "apiRequestTimeout", apiRequestTimeout, "shutdownDelay", shutdownDelay)
+		"tlsMinVersion", tlsMinVersion, "apiRequestTimeout", apiRequestTimeout, "shutdownDelay", shutdownDelay,
+		"memoryLimit", memoryLimit())
 	drain := startup.NewDrain(shutdownDelay)
 	if err := mgr.AddReadyzCheck("shutdown", drain.ReadyCheck); err != nil {
 		setupLog.Error(err, "Unable to set up the readiness check", "check", "shutdown")
@@ -279,4 +282,14 @@ func parseTLSVersion(v string) (uint16, error) {
 		return tls.VersionTLS13, nil
 	}
 	return 0, fmt.Errorf("%q is not a supported TLS version; use 1.2 or 1.3", v)
+}
+
+// memoryLimit describes the Go runtime's soft memory limit (GOMEMLIMIT),
+// which the manifests set from the container's memory limit.
+func memoryLimit() string {
+	limit := debug.SetMemoryLimit(-1) // a negative value only reads it
+	if limit == math.MaxInt64 {
+		return "none (GOMEMLIMIT unset)"
+	}
+	return fmt.Sprintf("%d MiB", limit>>20)
 }

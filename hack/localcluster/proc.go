@@ -189,6 +189,7 @@ func start(l layout, c *component) (*running, error) {
 		time.Now().Format(time.RFC3339), c.Binary, strings.Join(c.Args, " "))
 	cmd := exec.Command(c.Binary, c.Args...)
 	cmd.Dir = l.root
+	cmd.Env = append(os.Environ(), c.Env...)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	if err := cmd.Start(); err != nil {

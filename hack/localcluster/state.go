@@ -145,6 +145,8 @@ type component struct {
 	Ports []int `json:"ports"`
 	// Health is the URL polled until it answers 200.
 	Health string `json:"health"`
+	// Env is added to the environment the component inherits.
+	Env []string `json:"env,omitempty"`
 }
 
 // clusterState is .state/cluster.json.

@@ -162,7 +162,10 @@ func (r *PolicyReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctr
 // their namespaces, and evaluates each one.
 func (r *PolicyReconciler) evaluate(ctx context.Context, obj client.Object, p *readiness.Policy) (*outcome, map[types.NamespacedName]*appsv1.Deployment, error) {
 	var list appsv1.DeploymentList
-	opts := []client.ListOption{client.UnsafeDisableDeepCopy}
+	// Only the selected Deployments are copied into the list: at 10,000
+	// Deployments a list of all of them per reconcile was the largest
+	// allocation of a full evaluation.
+	opts := []client.ListOption{client.UnsafeDisableDeepCopy, client.MatchingLabelsSelector{Selector: p.DeploymentSelector()}}
 	if !r.Cluster {
 		opts = append(opts, client.InNamespace(obj.GetNamespace()))
 	}

@@ -141,6 +141,15 @@ func (p *Policy) SelectsDeployment(deploymentLabels map[string]string) bool {
 	return p.selector == nil || p.selector.Matches(labels.Set(deploymentLabels))
 }
 
+// DeploymentSelector returns the policy's Deployment selector, for listing
+// only the Deployments it selects (labels.Everything when it has none).
+func (p *Policy) DeploymentSelector() labels.Selector {
+	if p.selector == nil {
+		return labels.Everything()
+	}
+	return p.selector
+}
+
 // HasNamespaceSelector reports whether the policy restricts namespaces by label.
 func (p *Policy) HasNamespaceSelector() bool { return p.namespaceSelector != nil }
 

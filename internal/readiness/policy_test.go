@@ -23,6 +23,7 @@ import (
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
 
 	prodreadyv1alpha1 "github.com/prodready/prodready/api/v1alpha1"
 )
@@ -418,6 +419,10 @@ func TestSelectsDeployment(t *testing.T) {
 			p := mustCompile(t, &prodreadyv1alpha1.PolicySpec{Selector: tc.sel})
 			if got := p.SelectsDeployment(tc.labels); got != tc.want {
 				t.Errorf("SelectsDeployment(%v) = %v, want %v", tc.labels, got, tc.want)
+			}
+			// The controller lists Deployments with this selector.
+			if got := p.DeploymentSelector().Matches(labels.Set(tc.labels)); got != tc.want {
+				t.Errorf("DeploymentSelector().Matches(%v) = %v, want %v", tc.labels, got, tc.want)
 			}
 			if !p.SelectsNamespace(map[string]string{"anything": "x"}) {
 				t.Error("a policy without namespace selector must select every namespace")
