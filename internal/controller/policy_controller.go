@@ -20,9 +20,11 @@ limitations under the License.
 package controller
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -48,6 +50,11 @@ const (
 	// ReasonPolicyCompliant is recorded when a non-compliant Deployment
 	// complies again.
 	ReasonPolicyCompliant = "PolicyCompliant"
+	// ReasonTransitionsSummarized is recorded on a policy, in place of the
+	// Events past maxTransitionEvents, when one evaluation sees more
+	// Deployments change compliance than that (a new policy in a large
+	// cluster).
+	ReasonTransitionsSummarized = "TransitionsSummarized"
 	// ReasonInvalidSpec is recorded as a Warning on a policy whose spec
 	// became invalid, which then checks nothing: an Enforce policy stops
 	// enforcing.
@@ -270,23 +277,54 @@ func statusPatch(resourceVersion string, st *prodreadyv1alpha1.PolicyStatus) ([]
 	})
 }
 
+// maxTransitionEvents bounds the Events on Deployments one evaluation
+// records. A new policy in a cluster of 10,000 Deployments would otherwise
+// queue thousands at once (memory, and API writes competing with status
+// patches); the rest are counted in one TransitionsSummarized Event on the
+// policy, and the policy's status lists the violations.
+const maxTransitionEvents = 100
+
 // recordTransitions emits an Event on every Deployment whose compliance with
-// this policy changed since the last evaluation. The policy is the Event's
+// this policy changed since the last evaluation, in namespace and name
+// order, at most maxTransitionEvents of them. The policy is the Event's
 // related object, so Events from two policies about one Deployment are not
 // merged into one.
 func (r *PolicyReconciler) recordTransitions(key gather.PolicyKey, policy client.Object, before *prodreadyv1alpha1.PolicyStatus, o *outcome, deployments map[types.NamespacedName]*appsv1.Deployment) {
 	if r.Recorder == nil {
 		return
 	}
-	for _, c := range r.transitions.update(key, before, o) {
+	changes := r.transitions.update(key, before, o)
+	slices.SortFunc(changes, func(a, b change) int {
+		return cmp.Or(cmp.Compare(a.deployment.Namespace, b.deployment.Namespace), cmp.Compare(a.deployment.Name, b.deployment.Name))
+	})
+	emitted, moreViolating, moreCompliant := 0, 0, 0
+	for _, c := range changes {
 		d := deployments[c.deployment]
-		if d == nil {
+		switch {
+		case d == nil:
+			continue
+		case emitted == maxTransitionEvents && c.rules != nil:
+			moreViolating++
+			continue
+		case emitted == maxTransitionEvents:
+			moreCompliant++
 			continue
 		}
+		emitted++
 		if c.rules != nil {
 			r.Recorder.Eventf(d, policy, corev1.EventTypeWarning, ReasonPolicyViolation, "Evaluate", "%s", violationNote(key.String(), c.rules))
 			continue
 		}
 		r.Recorder.Eventf(d, policy, corev1.EventTypeNormal, ReasonPolicyCompliant, "Evaluate", "Deployment complies with %s", key.String())
 	}
+	if moreViolating+moreCompliant == 0 {
+		return
+	}
+	typ := corev1.EventTypeNormal
+	if moreViolating > 0 {
+		typ = corev1.EventTypeWarning
+	}
+	r.Recorder.Eventf(policy, nil, typ, ReasonTransitionsSummarized, "Evaluate",
+		"%d more Deployment(s) became non-compliant and %d compliant in this evaluation, past the %d Events on Deployments one evaluation records; see status.violations",
+		moreViolating, moreCompliant, maxTransitionEvents)
 }
