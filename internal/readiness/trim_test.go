@@ -17,8 +17,11 @@ limitations under the License.
 package readiness
 
 import (
+	"encoding/json"
 	"math/rand/v2"
 	"reflect"
+	"runtime"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -243,4 +246,89 @@ func TestTrimDropsWhatNoRuleReads(t *testing.T) {
 	if ts := TrimService(&s); ts.Spec.ClusterIP != "" || ts.Spec.Selector == nil {
 		t.Errorf("TrimService = %+v, want the selector without the cluster IP", ts.Spec)
 	}
+}
+
+// corpusDeploymentJSON is one Deployment shaped like hack/corpus's (three
+// containers with env, args, probes, resources, security contexts and
+// mounts), with the last-applied annotation kubectl apply adds.
+const corpusDeploymentJSON = `{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"checkout","namespace":"shop-01",
+"uid":"6f1d2c1e-7f0e-4c59-9a2f-3c1c1d7f9e01","resourceVersion":"123456","generation":3,
+"labels":{"app.kubernetes.io/name":"checkout","app.kubernetes.io/part-of":"shop","team":"team-7"},
+"annotations":{"owner":"team-7@example.com","runbook":"https://runbooks.example.com/checkout","deployment.kubernetes.io/revision":"3"},
+"managedFields":[{"manager":"kubectl-client-side-apply","operation":"Update","apiVersion":"apps/v1","fieldsType":"FieldsV1","fieldsV1":{"f:metadata":{"f:labels":{"f:app.kubernetes.io/name":{},"f:team":{}}},"f:spec":{"f:replicas":{},"f:template":{"f:spec":{"f:containers":{"k:{\"name\":\"app\"}":{"f:env":{},"f:image":{},"f:ports":{}}}}}}}}]},
+"spec":{"replicas":3,"revisionHistoryLimit":5,"selector":{"matchLabels":{"app.kubernetes.io/name":"checkout"}},
+"strategy":{"type":"RollingUpdate","rollingUpdate":{"maxSurge":"25%","maxUnavailable":0}},
+"template":{"metadata":{"labels":{"app.kubernetes.io/name":"checkout","app.kubernetes.io/part-of":"shop","team":"team-7"},
+"annotations":{"prometheus.io/scrape":"true","prometheus.io/port":"9090","prometheus.io/path":"/metrics"}},
+"spec":{"serviceAccountName":"checkout","terminationGracePeriodSeconds":30,"securityContext":{"runAsNonRoot":true,"seccompProfile":{"type":"RuntimeDefault"}},
+"containers":[CONTAINERS],"volumes":[{"name":"tmp","emptyDir":{}}]}}},
+"status":{"observedGeneration":3,"replicas":3,"updatedReplicas":3,"readyReplicas":3,"availableReplicas":3,
+"conditions":[{"type":"Available","status":"True","reason":"MinimumReplicasAvailable","message":"Deployment has minimum availability."},
+{"type":"Progressing","status":"True","reason":"NewReplicaSetAvailable","message":"ReplicaSet \"checkout-5d8f7c9b6d\" has successfully progressed."}]}}`
+
+const corpusContainerJSON = `{"name":"NAME","image":"registry.example.com/shop/checkout-NAME:1.7.0","imagePullPolicy":"IfNotPresent",
+"args":["--listen=:8080","--log-format=json","--log-level=info"],"ports":[{"name":"http","containerPort":8080,"protocol":"TCP"}],
+"env":[{"name":"APP_NAME","value":"checkout"},{"name":"POD_NAMESPACE","valueFrom":{"fieldRef":{"fieldPath":"metadata.namespace"}}},
+{"name":"POD_NAME","valueFrom":{"fieldRef":{"fieldPath":"metadata.name"}}},{"name":"GOMAXPROCS","valueFrom":{"resourceFieldRef":{"resource":"limits.cpu"}}},
+{"name":"OTEL_EXPORTER_OTLP_ENDPOINT","value":"http://otel-collector.observability:4317"},{"name":"FEATURE_FLAGS","value":"checkout-v2,fast-search,new-cart"}],
+"resources":{"requests":{"cpu":"100m","memory":"128Mi"},"limits":{"cpu":"1","memory":"256Mi"}},
+"readinessProbe":{"httpGet":{"path":"/ready","port":8080},"periodSeconds":5,"failureThreshold":3},
+"livenessProbe":{"httpGet":{"path":"/healthz","port":8080},"periodSeconds":10,"failureThreshold":6},
+"startupProbe":{"httpGet":{"path":"/healthz","port":8080},"periodSeconds":5,"failureThreshold":30},
+"securityContext":{"allowPrivilegeEscalation":false,"readOnlyRootFilesystem":true,"capabilities":{"drop":["ALL"]}},
+"volumeMounts":[{"name":"tmp","mountPath":"/tmp"}]}`
+
+// BenchmarkTrimRetained reports the heap a cache of corpus-shaped
+// Deployments retains per object, whole (managedFields and the
+// last-applied copy stripped, as before the Trim functions) and trimmed.
+// go test -run '^$' -bench TrimRetained ./internal/readiness/
+func BenchmarkTrimRetained(b *testing.B) {
+	var cs []string
+	for _, n := range []string{"app", "sidecar", "metrics"} {
+		cs = append(cs, strings.ReplaceAll(corpusContainerJSON, "NAME", n))
+	}
+	doc := strings.Replace(corpusDeploymentJSON, "CONTAINERS", strings.Join(cs, ","), 1)
+	// kubectl apply's copy of the object, without status and managedFields.
+	var applied appsv1.Deployment
+	if err := json.Unmarshal([]byte(doc), &applied); err != nil {
+		b.Fatal(err)
+	}
+	applied.Status, applied.ManagedFields, applied.ResourceVersion, applied.UID = appsv1.DeploymentStatus{}, nil, "", ""
+	last, _ := json.Marshal(&applied)
+	var withLast appsv1.Deployment
+	_ = json.Unmarshal([]byte(doc), &withLast)
+	withLast.Annotations["kubectl.kubernetes.io/last-applied-configuration"] = string(last)
+	raw, _ := json.Marshal(&withLast)
+	b.ReportMetric(float64(len(raw)), "JSON-B/object")
+
+	const n = 2000
+	retained := func(keep func(*appsv1.Deployment) *appsv1.Deployment) float64 {
+		var ms runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&ms)
+		before := ms.HeapAlloc
+		objs := make([]*appsv1.Deployment, n)
+		for i := range objs {
+			d := &appsv1.Deployment{}
+			if err := json.Unmarshal(raw, d); err != nil {
+				b.Fatal(err)
+			}
+			objs[i] = keep(d)
+		}
+		runtime.GC()
+		runtime.ReadMemStats(&ms)
+		runtime.KeepAlive(objs)
+		return float64(ms.HeapAlloc-before) / n
+	}
+	stripped := func(d *appsv1.Deployment) *appsv1.Deployment {
+		d.ManagedFields = nil
+		delete(d.Annotations, "kubectl.kubernetes.io/last-applied-configuration")
+		return d
+	}
+	var whole, trimmed float64
+	for b.Loop() {
+		whole, trimmed = retained(stripped), retained(TrimDeployment)
+	}
+	b.ReportMetric(whole, "stripped-B/object")
+	b.ReportMetric(trimmed, "trimmed-B/object")
 }
