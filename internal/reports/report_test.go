@@ -20,6 +20,7 @@ import (
 	"encoding/json"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -434,5 +435,95 @@ func TestEveryRuleHasMetadata(t *testing.T) {
 	}
 	if m := metaFor("future.rule"); m.category != "future" || m.severity != SeverityMedium {
 		t.Errorf("fallback %+v", m)
+	}
+}
+
+// manyContainers returns the test Deployment with n more containers that
+// have neither a readinessProbe nor a livenessProbe after its compliant one.
+func manyContainers(n int) *appsv1.Deployment {
+	d := deployment()
+	for i := range n {
+		c := d.Spec.Template.Spec.Containers[0]
+		c.Name = "c" + strconv.Itoa(i)
+		c.ReadinessProbe, c.LivenessProbe = nil, nil
+		d.Spec.Template.Spec.Containers = append(d.Spec.Template.Spec.Containers, c)
+	}
+	return d
+}
+
+// TestBuildCountsUnlistedFindings: the engine lists at most
+// readiness.MaxFindingsPerDeployment violations; the summary still counts
+// every check, the checks it cannot tell apart are not listed, and the
+// report says how many those are.
+func TestBuildCountsUnlistedFindings(t *testing.T) {
+	probes := prodreadyv1alpha1.Rules{Probes: &prodreadyv1alpha1.ProbeRules{
+		Readiness: prodreadyv1alpha1.RequirementRequired, Liveness: prodreadyv1alpha1.RequirementRequired,
+	}}
+	cases := map[string]struct {
+		d            *appsv1.Deployment
+		spec         prodreadyv1alpha1.PolicySpec
+		skip         func(string) (string, bool)
+		wantSummary  openreportsv1alpha1.ReportSummary
+		wantListed   int
+		wantUnlisted string
+	}{
+		// 35 containers: "app" passes both rules, 34 fail both: 68
+		// violations, of which 50 are listed (34 readiness, 16 liveness).
+		// Liveness has 18 unlisted violations and 19 checks without a
+		// listed finding: 18 fail, 1 (app's) passes, none listed.
+		"enforce": {
+			d: manyContainers(34), spec: prodreadyv1alpha1.PolicySpec{Rules: probes},
+			wantSummary: openreportsv1alpha1.ReportSummary{Pass: 2, Fail: 68},
+			wantListed:  35 + 16, wantUnlisted: "19",
+		},
+		"warn": {
+			d: manyContainers(34), spec: prodreadyv1alpha1.PolicySpec{Rules: probes, Enforcement: prodreadyv1alpha1.EnforcementWarn},
+			wantSummary: openreportsv1alpha1.ReportSummary{Pass: 2, Warn: 68},
+			wantListed:  35 + 16, wantUnlisted: "19",
+		},
+		"assumed external": {
+			d: manyContainers(34), spec: prodreadyv1alpha1.PolicySpec{Rules: probes},
+			skip: func(rule string) (string, bool) {
+				return "outside the input", rule == readiness.RuleProbesLiveness
+			},
+			wantSummary: openreportsv1alpha1.ReportSummary{Pass: 2, Fail: 34, Skip: 34},
+			wantListed:  35 + 16, wantUnlisted: "19",
+		},
+		// 60 exempted findings: 50 listed, 10 not; which checks they are
+		// cannot be told, so no unlisted check is listed as a pass.
+		"exempted past the cap": {
+			d: manyContainers(30),
+			spec: prodreadyv1alpha1.PolicySpec{Rules: probes, Exemptions: []prodreadyv1alpha1.Exemption{
+				{Deployments: []string{"web"}, Rules: []string{"probes"}, Reason: "legacy"},
+			}},
+			wantSummary: openreportsv1alpha1.ReportSummary{Pass: 2, Skip: 60},
+			wantListed:  30 + 20, wantUnlisted: "12",
+		},
+		"under the cap": {
+			d: manyContainers(20), spec: prodreadyv1alpha1.PolicySpec{Rules: probes},
+			wantSummary: openreportsv1alpha1.ReportSummary{Pass: 2, Fail: 40},
+			wantListed:  42,
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			ev := evalOf(t, "shop", "p", tc.spec, tc.d)
+			ev.Skip = tc.skip
+			r := Build(tc.d, []Evaluation{ev}, testNow, nil)
+			if r.Summary != tc.wantSummary {
+				t.Errorf("summary = %+v, want %+v", r.Summary, tc.wantSummary)
+			}
+			if len(r.Results) != tc.wantListed {
+				t.Errorf("%d results listed, want %d", len(r.Results), tc.wantListed)
+			}
+			if got := r.Annotations[AnnotationUnlisted]; got != tc.wantUnlisted {
+				t.Errorf("annotation %s = %q, want %q", AnnotationUnlisted, got, tc.wantUnlisted)
+			}
+			for _, res := range r.Results {
+				if res.Result == ResultPass && res.Rule == readiness.RuleProbesLiveness && tc.wantUnlisted != "" {
+					t.Errorf("liveness of %s listed as pass, though unlisted violations may be its", res.Properties[PropertyContainer])
+				}
+			}
+		})
 	}
 }
