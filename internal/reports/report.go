@@ -32,6 +32,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/google/uuid"
 	openreportsv1alpha1 "github.com/openreports/reports-api/apis/openreports.io/v1alpha1"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -120,14 +121,27 @@ func PolicyName(namespace, name string) string {
 	return namespace + "/" + name
 }
 
+// manifestUIDSpace is the name space of ManifestUID's name-based UUIDs. It
+// is fixed: changing it renames every report prodready check writes.
+var manifestUIDSpace = uuid.MustParse("5b0f7a7e-2c1d-4e55-9a57-0c7e3f1d2b64")
+
+// ManifestUID stands in for the UID of a Deployment that has none (a
+// manifest that was never applied): the name-based UUID (version 5, SHA-1)
+// of "<namespace>/<name>" in a fixed prodready name space. It is the same
+// on every run and machine, differs between Deployments, and has the shape
+// of a UID, so the report's name stays short and valid whatever the
+// Deployment's name.
+func ManifestUID(namespace, name string) string {
+	return uuid.NewSHA1(manifestUIDSpace, []byte(namespace+"/"+name)).String()
+}
+
 // Name returns the report's name for a Deployment: prodready-<uid>, or
-// prodready-<name> for a Deployment without a UID (a manifest that was
-// never applied).
+// prodready-<ManifestUID> for a Deployment without a UID.
 func Name(d *appsv1.Deployment) string {
 	if d.UID != "" {
 		return NamePrefix + string(d.UID)
 	}
-	return NamePrefix + d.Name
+	return NamePrefix + ManifestUID(d.Namespace, d.Name)
 }
 
 // Build returns the Report for Deployment d given every policy's evaluation
@@ -242,7 +256,7 @@ func results(d *appsv1.Deployment, ev *Evaluation, now time.Time) (listed []open
 		}
 		m := metaFor(k.rule)
 		res := openreportsv1alpha1.ReportResult{
-			Policy: policy, Rule: k.rule, Category: m.category, Severity: m.severity,
+			Source: Source, Policy: policy, Rule: k.rule, Category: m.category, Severity: m.severity,
 			Timestamp: timestamp(now), Result: ResultPass, Scored: true,
 		}
 		props := map[string]string{}

@@ -29,6 +29,7 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/validation"
 
 	prodreadyv1alpha1 "github.com/prodready/prodready/api/v1alpha1"
 	"github.com/prodready/prodready/internal/readiness"
@@ -334,6 +335,17 @@ func TestBuildMetadata(t *testing.T) {
 	if r.Labels[LabelManagedBy] != "prodready" || r.Source != "prodready" {
 		t.Errorf("labels %v source %q", r.Labels, r.Source)
 	}
+	// Every result names its source too: consumers such as Policy
+	// Reporter group and filter results by it.
+	withResults := Build(d, []Evaluation{evalOf(t, "", "baseline", prodreadyv1alpha1.PolicySpec{Rules: everyRule()}, d)}, testNow, nil)
+	if len(withResults.Results) == 0 {
+		t.Fatal("fixture: no results")
+	}
+	for _, res := range withResults.Results {
+		if res.Source != "prodready" {
+			t.Errorf("result %s/%s has source %q", res.Policy, res.Rule, res.Source)
+		}
+	}
 	wantScope := corev1.ObjectReference{APIVersion: "apps/v1", Kind: "Deployment", Namespace: "shop", Name: "web", UID: d.UID}
 	if r.Scope == nil || *r.Scope != wantScope {
 		t.Errorf("scope %+v, want %+v", r.Scope, wantScope)
@@ -353,11 +365,24 @@ func TestBuildMetadata(t *testing.T) {
 	}
 
 	// A manifest that was never applied has no UID: named after the
-	// Deployment, without an owner reference.
+	// name-based UUID of namespace/name, which is pinned (a change renames
+	// every report prodready check writes), without an owner reference and
+	// without a UID in scope.
 	d.UID = ""
 	r = Build(d, nil, testNow, nil)
-	if r.Name != "prodready-web" || r.OwnerReferences != nil {
-		t.Errorf("without UID: name %q owners %v", r.Name, r.OwnerReferences)
+	if r.Name != "prodready-25d56159-ff29-5ed8-9e20-e0a63ff7fe27" || r.OwnerReferences != nil || r.Scope.UID != "" {
+		t.Errorf("without UID: name %q owners %v scope %+v", r.Name, r.OwnerReferences, r.Scope)
+	}
+	names := map[string]string{}
+	for _, nn := range [][2]string{{"shop", "web"}, {"shop", "web2"}, {"shop2", "web"}, {"sho", "p/web"}, {"default", strings.Repeat("a", 253)}} {
+		name := Name(&appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Namespace: nn[0], Name: nn[1]}})
+		if prev, dup := names[name]; dup {
+			t.Errorf("%v and %s share the report name %s", nn, prev, name)
+		}
+		names[name] = nn[0] + "/" + nn[1]
+		if errs := validation.IsDNS1123Subdomain(name); len(errs) > 0 || len(name) != len(NamePrefix)+36 {
+			t.Errorf("report name %q for %v: %v", name, nn, errs)
+		}
 	}
 }
 
