@@ -94,6 +94,10 @@ const (
 	PropertySkipReason = "skipReason"
 )
 
+// Besides these, a fail, warn or skip result carries what the rule observed
+// (readiness.Observation) under the observation's name, e.g. missing:
+// readinessProbe, replicas: "1", image: nginx:latest.
+
 // Evaluation is one policy's verdict on the Deployment.
 type Evaluation struct {
 	// Namespace is the ReadinessPolicy's namespace; empty for a
@@ -269,6 +273,7 @@ func results(d *appsv1.Deployment, ev *Evaluation, now time.Time) (listed []open
 			res.Result, res.Description = failResult(enforcement), messages(fs)
 			res.Scored = res.Result == ResultFail
 			props[PropertyPath] = paths(fs)
+			observed(props, fs)
 			if reason, skip := skipped(ev, k.rule); skip {
 				res.Result, res.Scored = ResultSkip, false
 				props[PropertySkipReason] = reason
@@ -279,6 +284,7 @@ func results(d *appsv1.Deployment, ev *Evaluation, now time.Time) (listed []open
 			fs := exempted[k]
 			res.Result, res.Description, res.Scored = ResultSkip, messages(fs), false
 			props[PropertyPath] = paths(fs)
+			observed(props, fs)
 			if w, ok := ev.Policy.WaiverFor(d, &fs[0], now); ok {
 				props[PropertyExemption] = w.Reason
 				if !w.Expires.IsZero() {
@@ -337,6 +343,48 @@ func messages(fs []readiness.Finding) string {
 		}
 	}
 	return strings.Join(msgs, "\n")
+}
+
+// observed adds the values the rule saw (readiness.Finding.Observed) as
+// properties under their names, without overwriting prodready's own keys.
+// Several findings of one result give a name several values: distinct ones
+// are joined by ", " in sorted order, at most readiness.MaxListedNames,
+// then "and N more", so a property stays bounded like a message.
+func observed(props map[string]string, fs []readiness.Finding) {
+	var names []string
+	values := map[string][]string{}
+	for i := range fs {
+		for _, o := range fs[i].Observed {
+			if o.Name == "" || reserved(o.Name) {
+				continue
+			}
+			if _, seen := values[o.Name]; !seen {
+				names = append(names, o.Name)
+			}
+			if !slices.Contains(values[o.Name], o.Value) {
+				values[o.Name] = append(values[o.Name], o.Value)
+			}
+		}
+	}
+	for _, n := range names {
+		vs := values[n]
+		slices.Sort(vs)
+		shown := vs[:min(len(vs), readiness.MaxListedNames)]
+		v := strings.Join(shown, ", ")
+		if rest := len(vs) - len(shown); rest > 0 {
+			v += " and " + strconv.Itoa(rest) + " more"
+		}
+		props[n] = v
+	}
+}
+
+// reserved reports whether a property name is one Build sets itself.
+func reserved(name string) bool {
+	switch name {
+	case PropertyContainer, PropertyPath, PropertyEnforcement, PropertyExemption, PropertyExemptionExpires, PropertySkipReason:
+		return true
+	}
+	return false
 }
 
 func paths(fs []readiness.Finding) string {

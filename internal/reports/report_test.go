@@ -28,6 +28,7 @@ import (
 	openreportsv1alpha1 "github.com/openreports/reports-api/apis/openreports.io/v1alpha1"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/validation"
 
@@ -286,7 +287,7 @@ func TestBuildExemptionProperties(t *testing.T) {
 			exemption: prodreadyv1alpha1.Exemption{Deployments: []string{"web"}, Rules: []string{"probes.readiness"}, Reason: "batch worker, no traffic"},
 			want: map[string]string{
 				PropertyContainer: "app", PropertyPath: "spec.template.spec.containers[0].readinessProbe",
-				PropertyExemption: "batch worker, no traffic",
+				PropertyExemption: "batch worker, no traffic", "missing": "readinessProbe",
 			},
 		},
 		"with expiry": {
@@ -296,7 +297,7 @@ func TestBuildExemptionProperties(t *testing.T) {
 			},
 			want: map[string]string{
 				PropertyContainer: "app", PropertyPath: "spec.template.spec.containers[0].readinessProbe",
-				PropertyExemption: "migration", PropertyExemptionExpires: "2026-03-03T12:00:00Z",
+				PropertyExemption: "migration", PropertyExemptionExpires: "2026-03-03T12:00:00Z", "missing": "readinessProbe",
 			},
 		},
 	}
@@ -550,5 +551,100 @@ func TestBuildCountsUnlistedFindings(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestBuildObservedProperties: every failed result carries what its rule
+// saw as properties, bounded, and never overwrites prodready's own keys.
+func TestBuildObservedProperties(t *testing.T) {
+	two := int32(2)
+	long := strings.Repeat("x", 200)
+	cases := map[string]struct {
+		rules  prodreadyv1alpha1.Rules
+		mutate func(d *appsv1.Deployment)
+		key    string // rule/container
+		want   map[string]string
+	}{
+		"missing probe": {
+			rules:  prodreadyv1alpha1.Rules{Probes: &prodreadyv1alpha1.ProbeRules{Startup: prodreadyv1alpha1.RequirementRequired}},
+			mutate: func(*appsv1.Deployment) {},
+			key:    "probes.startup/app", want: map[string]string{"missing": "startupProbe"},
+		},
+		"missing limit": {
+			rules:  prodreadyv1alpha1.Rules{Resources: &prodreadyv1alpha1.ResourceRules{Limits: []prodreadyv1alpha1.ResourceName{"cpu"}}},
+			mutate: func(*appsv1.Deployment) {},
+			key:    "resources.limits.cpu/app", want: map[string]string{"missing": "resources.limits.cpu"},
+		},
+		"zero request": {
+			rules: prodreadyv1alpha1.Rules{Resources: &prodreadyv1alpha1.ResourceRules{Requests: []prodreadyv1alpha1.ResourceName{"cpu"}}},
+			mutate: func(d *appsv1.Deployment) {
+				d.Spec.Template.Spec.Containers[0].Resources.Requests[corev1.ResourceCPU] = resource.MustParse("0")
+			},
+			key: "resources.requests.cpu/app", want: map[string]string{"value": "0"},
+		},
+		"replicas": {
+			rules:  prodreadyv1alpha1.Rules{Replicas: &prodreadyv1alpha1.ReplicaRules{Minimum: 3}},
+			mutate: func(d *appsv1.Deployment) { d.Spec.Replicas = &two },
+			key:    "replicas.minimum/", want: map[string]string{"replicas": "2"},
+		},
+		"annotation value, cut like a message quotes it": {
+			rules: prodreadyv1alpha1.Rules{Metrics: &prodreadyv1alpha1.MetricsRules{Annotations: []prodreadyv1alpha1.AnnotationRequirement{
+				{Key: "prometheus.io/scrape", Value: "true"}, {Key: "prometheus.io/port"}, {Key: "prometheus.io/path"},
+			}}},
+			mutate: func(d *appsv1.Deployment) { d.Spec.Template.Annotations["prometheus.io/scrape"] = long },
+			key:    "metrics.annotation/",
+			want: map[string]string{
+				"annotation": "prometheus.io/scrape", "value": strings.Repeat("x", readiness.MaxQuotedValue) + "... (200 bytes)",
+				"missing": "prometheus.io/path, prometheus.io/port",
+			},
+		},
+		"image": {
+			rules:  prodreadyv1alpha1.Rules{Images: &prodreadyv1alpha1.ImageRules{Pinned: true}},
+			mutate: func(d *appsv1.Deployment) { d.Spec.Template.Spec.Containers[0].Image = "nginx:latest" },
+			key:    "image.pinned/app", want: map[string]string{"image": "nginx:latest"},
+		},
+		"priority class": {
+			rules:  prodreadyv1alpha1.Rules{Priority: &prodreadyv1alpha1.PriorityRules{Minimum: &two}},
+			mutate: func(d *appsv1.Deployment) { d.Spec.Template.Spec.PriorityClassName = "batch" },
+			key:    "priority.class/", want: map[string]string{"priorityClassName": "batch"},
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			d := deployment()
+			tc.mutate(d)
+			r := Build(d, []Evaluation{evalOf(t, "shop", "p", prodreadyv1alpha1.PolicySpec{Rules: tc.rules}, d)}, testNow, nil)
+			var got map[string]string
+			for _, res := range r.Results {
+				if res.Rule+"/"+res.Properties[PropertyContainer] == tc.key {
+					got = maps.Clone(res.Properties)
+				}
+			}
+			if got == nil {
+				t.Fatalf("no result %s in %+v", tc.key, rowsOf(r))
+			}
+			for _, own := range []string{PropertyContainer, PropertyPath, PropertyEnforcement} {
+				delete(got, own)
+			}
+			if !maps.Equal(got, tc.want) {
+				t.Errorf("observed properties = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestObservedIsBounded(t *testing.T) {
+	var fs []readiness.Finding
+	for i := range 8 {
+		f := readiness.Finding{Rule: "metrics.annotation"}
+		f.Observed[0] = readiness.Observation{Name: "missing", Value: "k" + strconv.Itoa(i)}
+		f.Observed[1] = readiness.Observation{Name: PropertyContainer, Value: "not mine"}
+		fs = append(fs, f)
+	}
+	props := map[string]string{PropertyContainer: "app"}
+	observed(props, fs)
+	want := map[string]string{PropertyContainer: "app", "missing": "k0, k1, k2, k3, k4 and 3 more"}
+	if !maps.Equal(props, want) {
+		t.Errorf("properties = %v, want %v", props, want)
 	}
 }
