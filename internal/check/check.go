@@ -33,6 +33,7 @@ import (
 	"sync"
 	"time"
 
+	openreportsv1alpha1 "github.com/openreports/reports-api/apis/openreports.io/v1alpha1"
 	appsv1 "k8s.io/api/apps/v1"
 	autoscalingv1 "k8s.io/api/autoscaling/v1"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
@@ -44,6 +45,7 @@ import (
 	prodreadyv1alpha1 "github.com/prodready/prodready/api/v1alpha1"
 	"github.com/prodready/prodready/internal/manifest"
 	"github.com/prodready/prodready/internal/readiness"
+	"github.com/prodready/prodready/internal/reports"
 )
 
 // InputError is bad input: unparseable YAML, an invalid policy, no objects.
@@ -100,6 +102,9 @@ type Options struct {
 	Stdin func() ([]byte, error)
 	// Warn receives notes about the input (skipped objects); may be nil.
 	Warn func(string)
+	// Reports builds, for every Deployment a policy selects, the
+	// OpenReports Report the controller would write (Report.OpenReports).
+	Reports bool
 }
 
 // Policy is a compiled policy and where it came from.
@@ -107,6 +112,7 @@ type Policy struct {
 	Key       string // Kind/[namespace/]name
 	Cluster   bool
 	Namespace string // of a ReadinessPolicy
+	Name      string
 	Compiled  *readiness.Policy
 }
 
@@ -421,7 +427,7 @@ func (c *checker) compile() error {
 			errs = append(errs, &manifest.Error{File: o.File, Line: o.Line, Msg: o.Kind + " has no metadata.name"})
 			continue
 		}
-		pol := Policy{Cluster: p.IsClusterScoped()}
+		pol := Policy{Cluster: p.IsClusterScoped(), Name: p.GetName()}
 		if pol.Cluster {
 			pol.Key = "ClusterReadinessPolicy/" + p.GetName()
 		} else {
@@ -457,6 +463,7 @@ func (c *checker) evaluate() (*Report, error) {
 	type result struct {
 		w        Workload
 		findings []Finding
+		report   *openreportsv1alpha1.Report
 		err      error
 	}
 	results := make([]result, len(c.pending))
@@ -465,8 +472,8 @@ func (c *checker) evaluate() (*Report, error) {
 	for range min(c.opts.Workers, max(len(c.pending), 1)) {
 		wg.Go(func() {
 			for i := range work {
-				w, fs, err := c.evaluateOne(&c.pending[i])
-				results[i] = result{w, fs, err}
+				w, fs, rep, err := c.evaluateOne(&c.pending[i])
+				results[i] = result{w, fs, rep, err}
 				c.pending[i] = pending{} // let the document go
 			}
 		})
@@ -477,10 +484,7 @@ func (c *checker) evaluate() (*Report, error) {
 	close(work)
 	wg.Wait()
 
-	r := &Report{Deployments: []Workload{}, Findings: []Finding{}, Policies: []string{}}
-	for _, p := range c.compiled {
-		r.Policies = append(r.Policies, p.Key)
-	}
+	r := c.newReport()
 	var inputErrs, evalErrs []error
 	for _, res := range results {
 		if res.err != nil {
@@ -497,6 +501,9 @@ func (c *checker) evaluate() (*Report, error) {
 		}
 		r.Deployments = append(r.Deployments, res.w)
 		r.Findings = append(r.Findings, res.findings...)
+		if res.report != nil {
+			r.OpenReports = append(r.OpenReports, res.report)
+		}
 	}
 	if len(inputErrs) > 0 {
 		return nil, &InputError{Err: errors.Join(inputErrs...)}
@@ -508,22 +515,34 @@ func (c *checker) evaluate() (*Report, error) {
 	return r, nil
 }
 
+// newReport starts a Report listing the compiled policies.
+func (c *checker) newReport() *Report {
+	r := &Report{Deployments: []Workload{}, Findings: []Finding{}, Policies: []string{}}
+	for _, p := range c.compiled {
+		r.Policies = append(r.Policies, p.Key)
+	}
+	if c.opts.Reports {
+		r.OpenReports = []*openreportsv1alpha1.Report{}
+	}
+	return r
+}
+
 // evaluateOne parses a pending Deployment if needed and evaluates it.
-func (c *checker) evaluateOne(p *pending) (w Workload, fs []Finding, err error) {
+func (c *checker) evaluateOne(p *pending) (w Workload, fs []Finding, rep *openreportsv1alpha1.Report, err error) {
 	o := p.obj
 	if o == nil {
 		objs, err := manifest.Parse(*p.doc)
 		if err != nil {
-			return w, nil, err
+			return w, nil, nil, err
 		}
 		if len(objs) != 1 || objs[0].Kind != "Deployment" || objs[0].APIVersion != "apps/v1" {
-			return w, nil, &manifest.Error{File: p.doc.File, Line: p.doc.Line, Msg: "document looks like an apps/v1 Deployment but does not parse as one"}
+			return w, nil, nil, &manifest.Error{File: p.doc.File, Line: p.doc.Line, Msg: "document looks like an apps/v1 Deployment but does not parse as one"}
 		}
 		o = objs[0]
 	}
 	var d appsv1.Deployment
 	if err := o.Decode(&d); err != nil {
-		return w, nil, err
+		return w, nil, nil, err
 	}
 	if d.Namespace == "" {
 		d.Namespace = c.opts.Namespace
@@ -532,8 +551,11 @@ func (c *checker) evaluateOne(p *pending) (w Workload, fs []Finding, err error) 
 }
 
 // Evaluate evaluates one Deployment against every compiled policy that
-// selects it; fieldLine (may be nil) maps a field path to its line.
-func (c *checker) Evaluate(d *appsv1.Deployment, file string, line int, fieldLine func(string) int) (w Workload, fs []Finding, err error) {
+// selects it; fieldLine (may be nil) maps a field path to its line. With
+// Options.Reports it also returns the Deployment's OpenReports Report, built
+// by reports.Build exactly as the controller builds it (nil when no policy
+// selects the Deployment).
+func (c *checker) Evaluate(d *appsv1.Deployment, file string, line int, fieldLine func(string) int) (w Workload, fs []Finding, rep *openreportsv1alpha1.Report, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = &EvalError{Err: fmt.Errorf("%s:%d: Deployment %s/%s could not be evaluated: %v", file, line, d.Namespace, d.Name, r)}
@@ -544,12 +566,20 @@ func (c *checker) Evaluate(d *appsv1.Deployment, file string, line int, fieldLin
 		Deployment: d, PodDisruptionBudgets: c.pdbs[d.Namespace], HorizontalPodAutoscalers: c.hpas[d.Namespace],
 		Services: c.services[d.Namespace], Nodes: c.nodes, PriorityClasses: c.prios,
 	}
+	var evals []reports.Evaluation
 	for _, p := range c.compiled {
 		if !c.selects(&p, d) {
 			continue
 		}
 		w.Policies = append(w.Policies, p.Key)
 		res := p.Compiled.Evaluate(in, c.opts.Now)
+		if c.opts.Reports {
+			ev := reports.Evaluation{Name: p.Name, Policy: p.Compiled, Result: res, Skip: c.skipExternal}
+			if !p.Cluster {
+				ev.Namespace = p.Namespace
+			}
+			evals = append(evals, ev)
+		}
 		sev := SeverityOf(p.Compiled.Enforcement())
 		add := func(f readiness.Finding, status Status) {
 			if status == StatusFail && slices.ContainsFunc(c.opts.AssumeExternal, func(e External) bool { return e.covers(f.Rule) }) {
@@ -580,7 +610,20 @@ func (c *checker) Evaluate(d *appsv1.Deployment, file string, line int, fieldLin
 	slices.SortStableFunc(fs, func(a, b Finding) int {
 		return cmp.Or(cmp.Compare(a.FieldLine, b.FieldLine), cmp.Compare(a.Rule, b.Rule), cmp.Compare(a.Container, b.Container), cmp.Compare(a.Policy, b.Policy))
 	})
-	return w, fs, nil
+	if len(evals) > 0 {
+		rep = reports.Build(d, evals, c.opts.Now, nil)
+	}
+	return w, fs, rep, nil
+}
+
+// skipExternal is reports.Evaluation.Skip for --assume-external.
+func (c *checker) skipExternal(rule string) (string, bool) {
+	for _, e := range c.opts.AssumeExternal {
+		if e.covers(rule) {
+			return "assumed to exist outside the checked manifests (--assume-external " + string(e) + ")", true
+		}
+	}
+	return "", false
 }
 
 // selects is the scoping rule of gather.PoliciesInScope: a ReadinessPolicy

@@ -103,17 +103,17 @@ func RunCluster(ctx context.Context, opts Options, r client.Reader, scope Cluste
 	slices.SortFunc(deps.Items, func(a, b appsv1.Deployment) int {
 		return cmp.Or(cmp.Compare(a.Namespace, b.Namespace), cmp.Compare(a.Name, b.Name))
 	})
-	rep := &Report{Deployments: []Workload{}, Findings: []Finding{}, Policies: []string{}}
-	for _, p := range c.compiled {
-		rep.Policies = append(rep.Policies, p.Key)
-	}
+	rep := c.newReport()
 	for i := range deps.Items {
-		w, fs, err := c.Evaluate(&deps.Items[i], "", 0, nil)
+		w, fs, or, err := c.Evaluate(&deps.Items[i], "", 0, nil)
 		if err != nil {
 			return nil, err
 		}
 		rep.Deployments = append(rep.Deployments, w)
 		rep.Findings = append(rep.Findings, fs...)
+		if or != nil {
+			rep.OpenReports = append(rep.OpenReports, or)
+		}
 	}
 	rep.summarize()
 	return rep, nil
@@ -194,7 +194,7 @@ func (c *checker) readCluster(ctx context.Context, r client.Reader, scope Cluste
 			c.warn(fmt.Sprintf("%s is invalid and selects nothing, as in the controller: %v", policyKey(p), err))
 			continue
 		}
-		c.compiled = append(c.compiled, Policy{Key: policyKey(p), Cluster: p.IsClusterScoped(), Namespace: p.GetNamespace(), Compiled: compiled})
+		c.compiled = append(c.compiled, Policy{Key: policyKey(p), Cluster: p.IsClusterScoped(), Namespace: p.GetNamespace(), Name: p.GetName(), Compiled: compiled})
 	}
 	return &deps, nil
 }

@@ -17,6 +17,8 @@ limitations under the License.
 package check
 
 import (
+	openreportsv1alpha1 "github.com/openreports/reports-api/apis/openreports.io/v1alpha1"
+
 	prodreadyv1alpha1 "github.com/prodready/prodready/api/v1alpha1"
 )
 
@@ -125,6 +127,11 @@ type Report struct {
 	// and policy.
 	Findings []Finding `json:"findings"`
 	Summary  Summary   `json:"summary"`
+	// OpenReports holds, with Options.Reports, one OpenReports Report per
+	// Deployment a policy selects, in the order of Deployments; nil
+	// without it. Not part of the json and yaml outputs: -o report writes
+	// them.
+	OpenReports []*openreportsv1alpha1.Report `json:"-"`
 }
 
 // Failing reports whether a failed finding reaches the threshold.

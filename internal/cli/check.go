@@ -152,8 +152,10 @@ func (o *checkOptions) run(cmd *cobra.Command, args []string, s IO) error {
 		ns = "default"
 	}
 	warn := func(msg string) { _, _ = fmt.Fprintf(s.Err, "Warning: %s\n", msg) }
+	// Build OpenReports reports only when an output writes them.
+	wantReports := slices.ContainsFunc(targets, func(t target) bool { return t.Format == output.FormatReport })
 	if o.cluster {
-		report, err := o.runCluster(cmd.Context(), policySrcs, ext, warn)
+		report, err := o.runCluster(cmd.Context(), policySrcs, ext, warn, wantReports)
 		if err != nil {
 			return exitFor(err)
 		}
@@ -170,6 +172,7 @@ func (o *checkOptions) run(cmd *cobra.Command, args []string, s IO) error {
 		Stdin:          func() ([]byte, error) { return manifest.ReadAll("stdin", cmd.InOrStdin()) },
 		Render:         func(src manifest.Source) ([]manifest.File, error) { return renderSource(src, ns, &o.render) },
 		Warn:           warn,
+		Reports:        wantReports,
 	}
 	report, err := check.Run(opts, policySrcs, inputs, baselinePolicy)
 	if err != nil {
@@ -241,7 +244,7 @@ func write(ts []target, r *check.Report, s IO) error {
 }
 
 // runCluster audits the cluster of the kubeconfig flags, read-only.
-func (o *checkOptions) runCluster(ctx context.Context, policySrcs []manifest.Source, ext []check.External, warn func(string)) (*check.Report, error) {
+func (o *checkOptions) runCluster(ctx context.Context, policySrcs []manifest.Source, ext []check.External, warn func(string), wantReports bool) (*check.Report, error) {
 	cfg, err := o.kube.ToRESTConfig()
 	if err != nil {
 		return nil, &check.InputError{Err: fmt.Errorf("reading the kubeconfig: %w", err)}
@@ -268,6 +271,6 @@ func (o *checkOptions) runCluster(ctx context.Context, policySrcs []manifest.Sou
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	opts := check.Options{AssumeExternal: ext, Warn: warn}
+	opts := check.Options{AssumeExternal: ext, Warn: warn, Reports: wantReports}
 	return check.RunCluster(ctx, opts, c, scope, policySrcs, baselinePolicy)
 }

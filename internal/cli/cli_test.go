@@ -82,6 +82,8 @@ func TestExitCodes(t *testing.T) {
 		"bad assume-external":             {args: []string{"check", "--assume-external", "svc", tdBad}, code: ExitUsage, stderrHas: "--assume-external"},
 		"bad output":                      {args: []string{"check", "-o", "xml", tdBad}, code: ExitUsage, stderrHas: "unknown output format"},
 		"two outputs to stdout":           {args: []string{"check", "-o", "json", "-o", "yaml", tdBad}, code: ExitUsage, stderrHas: "at most one output"},
+		"openreports":                     {args: []string{"check", "-o", "report", tdBad}, code: ExitFindings, stdoutHas: "kind: Report"},
+		"openreports, nothing selected":   {args: []string{"check", "-p", "testdata/policies/warn.yaml", "-o", "report", "testdata/values.yaml", "--allow-empty"}, code: ExitOK},
 		"unknown command":                 {args: []string{"nope"}, code: ExitUsage},
 		"rules explain unknown":           {args: []string{"rules", "explain", "nope"}, code: ExitUsage, stderrHas: "unknown rule"},
 		"rules explain":                   {args: []string{"rules", "explain", "pdb.required"}, code: ExitOK, stdoutHas: "How to fix"},

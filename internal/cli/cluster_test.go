@@ -25,15 +25,18 @@ import (
 	"strings"
 	"testing"
 
+	appsv1 "k8s.io/api/apps/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
+	"sigs.k8s.io/yaml"
 
 	prodreadyv1alpha1 "github.com/prodready/prodready/api/v1alpha1"
 	"github.com/prodready/prodready/internal/check"
 	"github.com/prodready/prodready/internal/manifest"
+	"github.com/prodready/prodready/internal/reports"
 )
 
 // TestClusterAudit loads the shared fixture into a real kube-apiserver
@@ -44,7 +47,11 @@ func TestClusterAudit(t *testing.T) {
 	if os.Getenv("KUBEBUILDER_ASSETS") == "" {
 		t.Skip("KUBEBUILDER_ASSETS is not set; make test sets it (hack/envtest.sh)")
 	}
-	env := &envtest.Environment{CRDDirectoryPaths: []string{filepath.Join("..", "..", "config", "crd", "bases")}, ErrorIfCRDPathMissing: true}
+	env := &envtest.Environment{CRDDirectoryPaths: []string{
+		filepath.Join("..", "..", "config", "crd", "bases"),
+		// The OpenReports Report CRD prodready ships, to validate -o report.
+		filepath.Join("..", "..", "config", "components", "openreports", "openreports.io_reports.yaml"),
+	}, ErrorIfCRDPathMissing: true}
 	cfg, err := env.Start()
 	if err != nil {
 		t.Fatal(err)
@@ -130,5 +137,52 @@ func TestClusterAudit(t *testing.T) {
 	}
 	if res := run(t, "", "check", "--cluster", "--kubeconfig", kubeconfig, fixture); res.code != ExitUsage {
 		t.Errorf("--cluster with files exits %d, want %d", res.code, ExitUsage)
+	}
+
+	// -o report: the objects the controller would write. From the cluster
+	// they are named after the Deployments' UIDs and owned by them; from
+	// the file after ManifestUID. Either way the API server accepts them
+	// (dry run, strict field validation) under the shipped CRD.
+	uids := map[string]string{}
+	var deps appsv1.DeploymentList
+	if err := c.List(context.Background(), &deps); err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range deps.Items {
+		uids[d.Namespace+"/"+d.Name] = string(d.UID)
+	}
+	for mode, args := range map[string][]string{
+		"cluster": {"--cluster", "--kubeconfig", kubeconfig, "-A"},
+		"file":    {fixture},
+	} {
+		res := run(t, "", append([]string{"check", "--fail-on", "none", "-o", "report"}, args...)...)
+		if res.code != ExitOK {
+			t.Fatalf("%s -o report: exit %d: %s", mode, res.code, res.stderr)
+		}
+		docs := strings.Split(res.stdout, "---\n")[1:]
+		if len(docs) == 0 {
+			t.Fatalf("%s -o report wrote no report:\n%s", mode, res.stdout)
+		}
+		for _, doc := range docs {
+			u := &unstructured.Unstructured{}
+			if err := yaml.Unmarshal([]byte(doc), &u.Object); err != nil {
+				t.Fatalf("%s: %v\n%s", mode, err, doc)
+			}
+			ns, _, _ := unstructured.NestedString(u.Object, "scope", "namespace")
+			name, _, _ := unstructured.NestedString(u.Object, "scope", "name")
+			want := "prodready-" + reports.ManifestUID(ns, name)
+			if mode == "cluster" {
+				want = "prodready-" + uids[ns+"/"+name]
+				if owners := u.GetOwnerReferences(); len(owners) != 1 || string(owners[0].UID) != uids[ns+"/"+name] {
+					t.Errorf("cluster report %s: owner references %+v", u.GetName(), owners)
+				}
+			}
+			if u.GetName() != want {
+				t.Errorf("%s report for %s/%s is named %s, want %s", mode, ns, name, u.GetName(), want)
+			}
+			if err := c.Create(context.Background(), u, client.DryRunAll, client.FieldValidation("Strict")); err != nil {
+				t.Errorf("%s: the API server refuses report %s: %v", mode, u.GetName(), err)
+			}
+		}
 	}
 }

@@ -78,6 +78,25 @@ type Finding struct {
 	Path string
 	// Message says what is wrong and how to fix it.
 	Message string
+	// Observed holds up to MaxObserved values the rule saw, such as the
+	// replica count or the image; reports show them as result properties.
+	// Unused entries are zero. Values a tenant writes are cut to
+	// MaxQuotedValue bytes, like the message quotes them.
+	Observed [MaxObserved]Observation
+}
+
+// MaxObserved is how many observed values one finding carries.
+const MaxObserved = 2
+
+// Observation is one value a rule saw, under a stable name that reports use
+// as a property key: missing (the probe, resource field or annotation key
+// that is absent), value, sameAs, replicas, minReplicas,
+// horizontalPodAutoscaler, podDisruptionBudget, podDisruptionBudgets,
+// reason, annotation, strategy, maxUnavailable, revisionHistoryLimit,
+// topologyKey, terminationGracePeriodSeconds, preStopSleepSeconds, service,
+// image, priorityClassName, priority.
+type Observation struct {
+	Name, Value string
 }
 
 // MaxFindingsPerDeployment caps the violations (and, separately, the

@@ -45,7 +45,8 @@ func checkImage(e *evaluation, c *corev1.Container, field string, index int) {
 		return
 	}
 	p := "spec.template.spec." + field + "[" + strconv.Itoa(index) + "].image"
-	e.add(RuleImagePinned, c.Name, p, fmt.Sprintf("container %q %s; %s", c.Name, why, imageFix(e.policy.ops.requireDigest, p)))
+	e.add(RuleImagePinned, c.Name, p, fmt.Sprintf("container %q %s; %s", c.Name, why, imageFix(e.policy.ops.requireDigest, p)),
+		Observation{"image", truncated(c.Image)})
 }
 
 func imageFix(requireDigest bool, p string) string {

@@ -37,7 +37,7 @@ func checkPriorityClass(e *evaluation) {
 		if class == nil {
 			e.add(RulePriorityClass, "", priorityPath, fmt.Sprintf(
 				"priorityClassName %q names no PriorityClass, so the ReplicaSet can create no pods; create the PriorityClass or use an existing one%s",
-				name, allowedHint(o.allowedClasses)))
+				name, allowedHint(o.allowedClasses)), Observation{"priorityClassName", truncated(name)})
 			return
 		}
 	} else {
@@ -56,7 +56,7 @@ func checkPriorityClass(e *evaluation) {
 			}
 		}
 		e.add(RulePriorityClass, "", priorityPath, fmt.Sprintf("%s, which is not allowed; set %s to one of %s",
-			what, priorityPath, quoteList(o.allowedClasses)))
+			what, priorityPath, quoteList(o.allowedClasses)), Observation{"priorityClassName", truncated(resolved)})
 		return
 	}
 	if o.minPriority != nil && value < *o.minPriority {
@@ -68,7 +68,8 @@ func checkPriorityClass(e *evaluation) {
 		}
 		e.add(RulePriorityClass, "", priorityPath, fmt.Sprintf(
 			"%s, below the minimum of %d, so these pods lose scheduling and preemption fights; set %s to a PriorityClass with a value of at least %d",
-			what, *o.minPriority, priorityPath, *o.minPriority))
+			what, *o.minPriority, priorityPath, *o.minPriority),
+			Observation{"priorityClassName", truncated(resolved)}, Observation{"priority", itoa(value)})
 	}
 }
 

@@ -83,19 +83,20 @@ func checkMaxUnavailable(e *evaluation) {
 	if st.Type == appsv1.RecreateDeploymentStrategyType {
 		e.add(RuleRolloutMaxUnavailable, "", "spec.strategy.type", fmt.Sprintf(
 			"uses the Recreate strategy, which stops all %d replicas before starting new ones; use type RollingUpdate with maxUnavailable of at most %d",
-			replicas, allowed))
+			replicas, allowed), Observation{"strategy", string(appsv1.RecreateDeploymentStrategyType)}, Observation{"replicas", itoa(replicas)})
 		return
 	}
 	unavailable, ok := rollingMaxUnavailable(st.RollingUpdate, replicas)
 	if !ok {
 		e.add(RuleRolloutMaxUnavailable, "", "spec.strategy.rollingUpdate", fmt.Sprintf(
-			"spec.strategy.rollingUpdate cannot be resolved against %d replicas; set maxUnavailable and maxSurge to integers or percentages such as 25%%", replicas))
+			"spec.strategy.rollingUpdate cannot be resolved against %d replicas; set maxUnavailable and maxSurge to integers or percentages such as 25%%", replicas),
+			Observation{"replicas", itoa(replicas)})
 		return
 	}
 	if unavailable > allowed {
 		e.add(RuleRolloutMaxUnavailable, "", "spec.strategy.rollingUpdate.maxUnavailable", fmt.Sprintf(
 			"a rollout may take %d of %d replicas down at once, more than the %d allowed; lower spec.strategy.rollingUpdate.maxUnavailable to %d (and raise maxSurge to keep rollouts fast)",
-			unavailable, replicas, allowed, allowed))
+			unavailable, replicas, allowed, allowed), Observation{"maxUnavailable", itoa(int64(unavailable))}, Observation{"replicas", itoa(replicas)})
 	}
 }
 
@@ -107,6 +108,6 @@ func checkRevisionHistory(e *evaluation) {
 	if want := e.policy.ops.minRevisionHistory; limit < want {
 		e.add(RuleRolloutRevisionHistory, "", "spec.revisionHistoryLimit", fmt.Sprintf(
 			"keeps %d old ReplicaSet(s), below the minimum of %d, so kubectl rollout undo has too little to go back to; set spec.revisionHistoryLimit to at least %d",
-			limit, want, want))
+			limit, want, want), Observation{"revisionHistoryLimit", itoa(limit)})
 	}
 }

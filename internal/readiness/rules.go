@@ -18,6 +18,7 @@ package readiness
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -25,6 +26,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	policyv1 "k8s.io/api/policy/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
+	"k8s.io/apimachinery/pkg/api/resource"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/intstr"
 )
@@ -91,8 +93,9 @@ func newEvaluation(p *Policy, in *Input) *evaluation {
 // add records a finding as a violation or, when an active exemption covers
 // it, as exempted. Past MaxFindingsPerDeployment only the count grows, so
 // memory stays bounded whatever the Deployment holds.
-func (e *evaluation) add(rule, container, path, msg string) {
+func (e *evaluation) add(rule, container, path, msg string, observed ...Observation) {
 	f := Finding{Rule: rule, Container: container, Path: path, Message: msg}
+	copy(f.Observed[:], observed)
 	ex := coveringExemption(e.active, &f)
 	if ex == nil {
 		e.res.ViolationCount++
@@ -166,7 +169,8 @@ func requireProbe(e *evaluation, rule, fieldName, why string, get func(*corev1.C
 			return
 		}
 		path := w.path(fieldName)
-		e.add(rule, w.c.Name, path, fmt.Sprintf("container %q has no %s; add %s %s", w.c.Name, fieldName, path, why))
+		e.add(rule, w.c.Name, path, fmt.Sprintf("container %q has no %s; add %s %s", w.c.Name, fieldName, path, why),
+			Observation{"missing", fieldName})
 	})
 }
 
@@ -178,7 +182,7 @@ func checkDistinctProbes(e *evaluation) {
 		e.add(RuleProbesDistinct, w.c.Name, w.path("livenessProbe"), fmt.Sprintf(
 			"container %q has a livenessProbe identical to its readinessProbe, so a pod that is only overloaded gets restarted; "+
 				"give %s a higher failureThreshold or periodSeconds, or a cheaper endpoint",
-			w.c.Name, w.path("livenessProbe")))
+			w.c.Name, w.path("livenessProbe")), Observation{"sameAs", "readinessProbe"})
 	})
 }
 
@@ -232,12 +236,13 @@ func sameHandler(a, b corev1.ProbeHandler) bool {
 func checkResourceRequests(e *evaluation) {
 	e.forEachContainer(func(w workloadContainer) {
 		for _, name := range e.policy.requests {
-			if q, ok := w.c.Resources.Requests[name]; ok && !q.IsZero() {
+			q, ok := w.c.Resources.Requests[name]
+			if ok && !q.IsZero() {
 				continue
 			}
 			e.add(RuleResourcesRequestPrefix+string(name), w.c.Name, w.path("resources.requests."+string(name)), fmt.Sprintf(
 				"container %q does not request %s; set %s so the scheduler reserves what it needs",
-				w.c.Name, name, w.path("resources.requests."+string(name))))
+				w.c.Name, name, w.path("resources.requests."+string(name))), quantityObserved("requests", name, ok, &q))
 		}
 	})
 }
@@ -245,12 +250,13 @@ func checkResourceRequests(e *evaluation) {
 func checkResourceLimits(e *evaluation) {
 	e.forEachContainer(func(w workloadContainer) {
 		for _, name := range e.policy.limits {
-			if q, ok := w.c.Resources.Limits[name]; ok && !q.IsZero() {
+			q, ok := w.c.Resources.Limits[name]
+			if ok && !q.IsZero() {
 				continue
 			}
 			e.add(RuleResourcesLimitPrefix+string(name), w.c.Name, w.path("resources.limits."+string(name)), fmt.Sprintf(
 				"container %q has no %s limit; set %s so one pod cannot starve its node",
-				w.c.Name, name, w.path("resources.limits."+string(name))))
+				w.c.Name, name, w.path("resources.limits."+string(name))), quantityObserved("limits", name, ok, &q))
 		}
 	})
 }
@@ -308,14 +314,14 @@ func checkMinReplicas(e *evaluation) {
 		if got := hpaMin(h); got < want {
 			e.add(RuleReplicasMinimum, "", "spec.replicas", fmt.Sprintf(
 				"HorizontalPodAutoscaler %q may scale down to %d replica(s), below the minimum of %d; set its spec.minReplicas to at least %d",
-				h.Name, got, want, want))
+				h.Name, got, want, want), Observation{"horizontalPodAutoscaler", h.Name}, Observation{"minReplicas", itoa(got)})
 		}
 		return
 	}
 	if got := e.effectiveReplicas(); got < want {
 		e.add(RuleReplicasMinimum, "", "spec.replicas", fmt.Sprintf(
 			"runs %d replica(s), below the minimum of %d; set spec.replicas to at least %d or add a HorizontalPodAutoscaler with minReplicas of at least %d",
-			got, want, want, want))
+			got, want, want, want), Observation{"replicas", itoa(got)})
 	}
 }
 
@@ -356,7 +362,7 @@ func checkPDBAllowsDisruption(e *evaluation) {
 		}
 		e.add(RulePDBAllowsDisruption, "", "spec.template.metadata.labels", fmt.Sprintf(
 			"PodDisruptionBudgets %s all select these pods; the eviction API refuses to evict a pod covered by more than one, so node drains block; keep exactly one",
-			quoteList(names)))
+			quoteList(names)), Observation{"podDisruptionBudgets", itoa(int32(min(len(names), math.MaxInt32)))})
 		return
 	}
 	replicas := e.effectiveReplicas()
@@ -366,7 +372,7 @@ func checkPDBAllowsDisruption(e *evaluation) {
 	if why := neverDisrupts(pdbs[0], replicas); why != "" {
 		e.add(RulePDBAllowsDisruption, "", "spec.template.metadata.labels", fmt.Sprintf(
 			"PodDisruptionBudget %q never allows a voluntary eviction (%s), so node drains block; allow at least one disruption, e.g. maxUnavailable: 1",
-			pdbs[0].Name, why))
+			pdbs[0].Name, why), Observation{"podDisruptionBudget", pdbs[0].Name}, Observation{"reason", why})
 	}
 }
 
@@ -399,15 +405,15 @@ func checkMetricsAnnotations(e *evaluation) {
 		case !ok:
 			e.add(RuleMetricsAnnotation, "", "spec.template.metadata.annotations", fmt.Sprintf(
 				"pod template annotation %s is missing; add it under spec.template.metadata.annotations%s",
-				quote(a.key), wantValue(a)))
+				quote(a.key), wantValue(a)), Observation{"missing", truncated(a.key)})
 		case a.re != nil && len(v) > MaxMatchedValueLength:
 			e.add(RuleMetricsAnnotation, "", "spec.template.metadata.annotations", fmt.Sprintf(
 				"pod template annotation %s is %d bytes long, more than the %d bytes prodready matches against %s; shorten the value under spec.template.metadata.annotations",
-				quote(a.key), len(v), MaxMatchedValueLength, quote(a.pattern)))
+				quote(a.key), len(v), MaxMatchedValueLength, quote(a.pattern)), Observation{"annotation", truncated(a.key)}, Observation{"value", truncated(v)})
 		case a.re != nil && !a.re.MatchString(v):
 			e.add(RuleMetricsAnnotation, "", "spec.template.metadata.annotations", fmt.Sprintf(
 				"pod template annotation %s is %s, which does not match %s; change the value under spec.template.metadata.annotations",
-				quote(a.key), quote(v), quote(a.pattern)))
+				quote(a.key), quote(v), quote(a.pattern)), Observation{"annotation", truncated(a.key)}, Observation{"value", truncated(v)})
 		}
 	}
 }
@@ -418,3 +424,14 @@ func wantValue(a *annotationRule) string {
 	}
 	return " with a value matching " + quote(a.pattern)
 }
+
+// quantityObserved names what a resource rule saw: the field missing, or
+// its zero value.
+func quantityObserved(kind string, name corev1.ResourceName, present bool, q *resource.Quantity) Observation {
+	if !present {
+		return Observation{"missing", "resources." + kind + "." + string(name)}
+	}
+	return Observation{"value", q.String()}
+}
+
+func itoa[T int32 | int64](v T) string { return strconv.FormatInt(int64(v), 10) }

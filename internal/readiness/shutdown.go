@@ -46,12 +46,13 @@ func checkGracePeriod(e *evaluation) {
 			e.add(RuleShutdownGracePeriod, w.c.Name, w.path("lifecycle.preStop"), fmt.Sprintf(
 				"container %q has %ds between SIGTERM and SIGKILL (terminationGracePeriodSeconds %d minus a %ds preStop sleep), below the minimum of %ds; "+
 					"raise spec.template.spec.terminationGracePeriodSeconds to at least %d or shorten the preStop sleep",
-				w.c.Name, max(left, 0), grace, sleep, want, satAdd(sleep, want)))
+				w.c.Name, max(left, 0), grace, sleep, want, satAdd(sleep, want)),
+				Observation{"terminationGracePeriodSeconds", itoa(grace)}, Observation{"preStopSleepSeconds", itoa(sleep)})
 			return
 		}
 		e.add(RuleShutdownGracePeriod, w.c.Name, "spec.template.spec.terminationGracePeriodSeconds", fmt.Sprintf(
 			"container %q has %ds between SIGTERM and SIGKILL, below the minimum of %ds; set spec.template.spec.terminationGracePeriodSeconds to at least %d",
-			w.c.Name, max(grace, 0), want, want))
+			w.c.Name, max(grace, 0), want, want), Observation{"terminationGracePeriodSeconds", itoa(grace)})
 	})
 }
 
@@ -184,7 +185,7 @@ func checkPreStop(e *evaluation) {
 		e.add(RuleShutdownPreStop, w.c.Name, w.path("lifecycle.preStop"), fmt.Sprintf(
 			"container %q serves Service %q but has no preStop handler, so it may get SIGTERM while still receiving traffic; "+
 				"add %s with the sleep action (e.g. sleep: {seconds: 5}), which needs no shell in the image",
-			w.c.Name, svc, w.path("lifecycle.preStop")))
+			w.c.Name, svc, w.path("lifecycle.preStop")), Observation{"service", svc})
 	})
 }
 

@@ -50,7 +50,7 @@ func checkSpreadNodes(e *evaluation) {
 	if !e.spreads(mode, []string{hostnameKey}, antiKeys) {
 		e.add(RuleSpreadNodes, "", "spec.template.spec.topologySpreadConstraints", fmt.Sprintf(
 			"nothing keeps the %d replicas off a single node; add a topologySpreadConstraint with topologyKey %s, %s and a labelSelector matching the pod template's labels%s",
-			replicas, hostnameKey, whenUnsatisfiable(mode), orAntiAffinity(mode, hostnameKey)))
+			replicas, hostnameKey, whenUnsatisfiable(mode), orAntiAffinity(mode, hostnameKey)), Observation{"replicas", itoa(replicas)})
 		return
 	}
 	// Required hostname anti-affinity with maxUnavailable 0 can deadlock:
@@ -61,7 +61,8 @@ func checkSpreadNodes(e *evaluation) {
 	if unavailable, ok := rollingMaxUnavailable(e.d.Spec.Strategy.RollingUpdate, replicas); ok && unavailable == 0 {
 		e.add(RuleSpreadNodes, "", "spec.strategy.rollingUpdate.maxUnavailable", fmt.Sprintf(
 			"required pod anti-affinity on %s with a maxUnavailable that resolves to 0 can deadlock a rollout once every node runs a replica; "+
-				"set spec.strategy.rollingUpdate.maxUnavailable to at least 1 or make the anti-affinity preferred", hostnameKey))
+				"set spec.strategy.rollingUpdate.maxUnavailable to at least 1 or make the anti-affinity preferred", hostnameKey),
+			Observation{"maxUnavailable", "0"})
 	}
 }
 
@@ -83,7 +84,7 @@ func checkSpreadZones(e *evaluation) {
 	if !e.spreads(mode, []string{key}, antiKeys) {
 		e.add(RuleSpreadZones, "", "spec.template.spec.topologySpreadConstraints", fmt.Sprintf(
 			"nothing keeps the %d replicas out of a single zone; add a topologySpreadConstraint with topologyKey %s, %s and a labelSelector matching the pod template's labels%s",
-			replicas, key, whenUnsatisfiable(mode), orAntiAffinity(mode, key)))
+			replicas, key, whenUnsatisfiable(mode), orAntiAffinity(mode, key)), Observation{"replicas", itoa(replicas)}, Observation{"topologyKey", key})
 	}
 }
 

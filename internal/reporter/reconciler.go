@@ -76,6 +76,9 @@ type Reconciler struct {
 	// present holds the reports the cache has seen, for
 	// prodready_reports_total.
 	present map[types.NamespacedName]struct{}
+	// lazy starts the watches on Services, Nodes and PriorityClasses once
+	// a selected policy reads them; nil in unit tests.
+	lazy *lazyWatches
 }
 
 // Reconcile writes, updates or deletes the Report of one Deployment.
@@ -153,6 +156,9 @@ func (r *Reconciler) evaluate(ctx context.Context, d *appsv1.Deployment, now tim
 			needs.Nodes = needs.Nodes || n.Nodes
 			needs.PriorityClasses = needs.PriorityClasses || n.PriorityClasses
 		}
+	}
+	if err := r.ensureWatches(ctx, needs); err != nil {
+		return nil, time.Time{}, err
 	}
 	objs := &gather.NamespaceObjects{}
 	if err := objs.Load(ctx, r.Client, d.Namespace, needs); err != nil {

@@ -25,8 +25,10 @@ import (
 	prometheustestutil "github.com/prometheus/client_golang/prometheus/testutil"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	schedulingv1 "k8s.io/api/scheduling/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
@@ -218,6 +220,48 @@ var _ = Describe("Report writer", Ordered, func() {
 
 		Expect(k8sClient.Delete(ctx, cluster)).To(Succeed())
 		Eventually(reportGone(d)).WithTimeout(timeout).WithPolling(interval).Should(BeTrue())
+	})
+
+	It("updates a report when a Service or a PriorityClass a rule reads changes, with nothing else changing", func() {
+		ns := newNamespace(nil)
+		d := testutil.CompliantDeployment(ns, "web", 1)
+		d.Spec.Template.Spec.Containers[0].Ports = []corev1.ContainerPort{{Name: "http", ContainerPort: 8080}}
+		d.Spec.Template.Spec.PriorityClassName = "reports-test-high"
+		Expect(k8sClient.Create(ctx, d)).To(Succeed())
+		minimum := int32(1000)
+		createPolicy(ns, prodreadyv1alpha1.Rules{
+			Shutdown: &prodreadyv1alpha1.ShutdownRules{PreStop: prodreadyv1alpha1.RequirementRequired},
+			Priority: &prodreadyv1alpha1.PriorityRules{Minimum: &minimum},
+		})
+		// No Service serves the pods: preStop passes. The PriorityClass
+		// does not exist: priority.class fails.
+		Eventually(func(g Gomega) map[string]map[string]openreportsv1alpha1.Result {
+			return resultsByPolicy(getReport(d)(g))
+		}).WithTimeout(timeout).WithPolling(interval).Should(Equal(map[string]map[string]openreportsv1alpha1.Result{
+			ns + "/probes": {"shutdown.preStop/app": reports.ResultPass, "priority.class/": reports.ResultFail},
+		}))
+
+		// A Service alone starts serving the pods: preStop now fails.
+		svc := &corev1.Service{
+			ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "web"},
+			Spec: corev1.ServiceSpec{
+				Selector: map[string]string{"app": "web"},
+				Ports:    []corev1.ServicePort{{Port: 80, TargetPort: intstr.FromString("http")}},
+			},
+		}
+		Expect(k8sClient.Create(ctx, svc)).To(Succeed())
+		Eventually(func(g Gomega) openreportsv1alpha1.Result {
+			return resultsByPolicy(getReport(d)(g))[ns+"/probes"]["shutdown.preStop/app"]
+		}).WithTimeout(timeout).WithPolling(interval).Should(Equal(reports.ResultFail))
+
+		// A PriorityClass alone appears, with a high enough value: the
+		// priority rule now passes.
+		pc := &schedulingv1.PriorityClass{ObjectMeta: metav1.ObjectMeta{Name: "reports-test-high"}, Value: 2000}
+		Expect(k8sClient.Create(ctx, pc)).To(Succeed())
+		DeferCleanup(func() { Expect(client.IgnoreNotFound(k8sClient.Delete(ctx, pc))).To(Succeed()) })
+		Eventually(func(g Gomega) openreportsv1alpha1.Result {
+			return resultsByPolicy(getReport(d)(g))[ns+"/probes"]["priority.class/"]
+		}).WithTimeout(timeout).WithPolling(interval).Should(Equal(reports.ResultPass))
 	})
 
 	It("cleans up at start the reports orphaned while the operator was down", func() {

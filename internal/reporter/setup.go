@@ -212,7 +212,15 @@ func (r *Reconciler) setupWithManager(mgr ctrl.Manager, reportCache cache.Cache,
 	r.present = map[types.NamespacedName]struct{}{}
 	meta := &metav1.PartialObjectMetadata{}
 	meta.SetGroupVersionKind(reportGVK)
-	return ctrl.NewControllerManagedBy(mgr).
+	// Services, Node metadata and PriorityClasses are watched from the
+	// first reconcile whose policies read them (see ensureWatches). The
+	// controller may start reconciling as soon as it is built, on a running
+	// manager: holding the lock until it is recorded makes those reconciles
+	// wait for it.
+	r.lazy = &lazyWatches{cache: mgr.GetCache(), started: map[string]bool{}}
+	r.lazy.mu.Lock()
+	defer r.lazy.mu.Unlock()
+	c, err := ctrl.NewControllerManagedBy(mgr).
 		Named("report").
 		For(&appsv1.Deployment{}, builder.WithPredicates(predicate.Or(predicate.GenerationChangedPredicate{}, predicate.LabelChangedPredicate{}))).
 		Watches(&prodreadyv1alpha1.ReadinessPolicy{}, handler.EnqueueRequestsFromMapFunc(r.deploymentsInNamespace),
@@ -227,7 +235,12 @@ func (r *Reconciler) setupWithManager(mgr ctrl.Manager, reportCache cache.Cache,
 			builder.WithPredicates(predicate.LabelChangedPredicate{})).
 		WatchesRawSource(source.Kind[*metav1.PartialObjectMetadata](reportCache, meta, r.reportEvents())).
 		WithOptions(controller.Options{MaxConcurrentReconciles: workers}).
-		Complete(r)
+		Build(r)
+	if err != nil {
+		return err
+	}
+	r.lazy.ctrl = c
+	return nil
 }
 
 // hpaScalingChanged passes HPA creates and deletes, and updates that change

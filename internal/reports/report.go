@@ -28,9 +28,11 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
+	"github.com/google/uuid"
 	openreportsv1alpha1 "github.com/openreports/reports-api/apis/openreports.io/v1alpha1"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -55,6 +57,11 @@ const (
 	// timestamps, so a writer can tell from metadata alone whether the
 	// stored report is current.
 	AnnotationHash = "prodready.io/report-hash"
+	// AnnotationUnlisted holds how many results the summary counts but the
+	// report does not list, when the engine's cap on listed findings
+	// (readiness.MaxFindingsPerDeployment per Deployment and policy) hid
+	// which containers they are about. Absent when every result is listed.
+	AnnotationUnlisted = "prodready.io/unlisted-results"
 )
 
 // Results a report uses (the schema also has error, which prodready never
@@ -81,7 +88,15 @@ const (
 	// it has one.
 	PropertyExemption        = "exemption"
 	PropertyExemptionExpires = "exemptionExpires"
+	// PropertySkipReason says why a result that would fail is skip
+	// instead: the CLI's --assume-external (the object the rule needs
+	// lives outside the checked manifests).
+	PropertySkipReason = "skipReason"
 )
+
+// Besides these, a fail, warn or skip result carries what the rule observed
+// (readiness.Observation) under the observation's name, e.g. missing:
+// readinessProbe, replicas: "1", image: nginx:latest.
 
 // Evaluation is one policy's verdict on the Deployment.
 type Evaluation struct {
@@ -95,6 +110,10 @@ type Evaluation struct {
 	// Result is Policy's evaluation of the Deployment at the time passed to
 	// Build.
 	Result readiness.Result
+	// Skip, when set, turns the failures of the rules it accepts into skip
+	// results carrying its reason as PropertySkipReason. The controller
+	// leaves it nil; prodready check sets it for --assume-external.
+	Skip func(rule string) (reason string, skip bool)
 }
 
 // PolicyName is the name a result carries for a policy: namespace/name for
@@ -106,14 +125,27 @@ func PolicyName(namespace, name string) string {
 	return namespace + "/" + name
 }
 
+// manifestUIDSpace is the name space of ManifestUID's name-based UUIDs. It
+// is fixed: changing it renames every report prodready check writes.
+var manifestUIDSpace = uuid.MustParse("5b0f7a7e-2c1d-4e55-9a57-0c7e3f1d2b64")
+
+// ManifestUID stands in for the UID of a Deployment that has none (a
+// manifest that was never applied): the name-based UUID (version 5, SHA-1)
+// of "<namespace>/<name>" in a fixed prodready name space. It is the same
+// on every run and machine, differs between Deployments, and has the shape
+// of a UID, so the report's name stays short and valid whatever the
+// Deployment's name.
+func ManifestUID(namespace, name string) string {
+	return uuid.NewSHA1(manifestUIDSpace, []byte(namespace+"/"+name)).String()
+}
+
 // Name returns the report's name for a Deployment: prodready-<uid>, or
-// prodready-<name> for a Deployment without a UID (a manifest that was
-// never applied).
+// prodready-<ManifestUID> for a Deployment without a UID.
 func Name(d *appsv1.Deployment) string {
 	if d.UID != "" {
 		return NamePrefix + string(d.UID)
 	}
-	return NamePrefix + d.Name
+	return NamePrefix + ManifestUID(d.Namespace, d.Name)
 }
 
 // Build returns the Report for Deployment d given every policy's evaluation
@@ -143,8 +175,12 @@ func Build(d *appsv1.Deployment, evals []Evaluation, now time.Time, previous []o
 			APIVersion: appsv1.SchemeGroupVersion.String(), Kind: "Deployment", Name: d.Name, UID: d.UID,
 		}}
 	}
+	unlisted := 0
 	for i := range evals {
-		r.Results = append(r.Results, results(d, &evals[i], now)...)
+		listed, hidden := results(d, &evals[i], now)
+		r.Results = append(r.Results, listed...)
+		addSummary(&r.Summary, hidden)
+		unlisted += hidden.Pass + hidden.Fail + hidden.Warn + hidden.Skip + hidden.Error
 	}
 	slices.SortFunc(r.Results, func(a, b openreportsv1alpha1.ReportResult) int {
 		return cmp.Or(cmp.Compare(a.Policy, b.Policy), cmp.Compare(a.Rule, b.Rule),
@@ -153,15 +189,34 @@ func Build(d *appsv1.Deployment, evals []Evaluation, now time.Time, previous []o
 	for i := range r.Results {
 		countResult(&r.Summary, r.Results[i].Result)
 	}
-	r.Annotations = map[string]string{AnnotationHash: Hash(r)}
+	r.Annotations = map[string]string{}
+	if unlisted > 0 {
+		r.Annotations[AnnotationUnlisted] = strconv.Itoa(unlisted)
+	}
+	r.Annotations[AnnotationHash] = Hash(r)
 	keepTimestamps(r.Results, previous)
 	return r
 }
 
-// results maps one policy's evaluation to report results.
-func results(d *appsv1.Deployment, ev *Evaluation, now time.Time) []openreportsv1alpha1.ReportResult {
+func addSummary(s *openreportsv1alpha1.ReportSummary, add openreportsv1alpha1.ReportSummary) {
+	s.Pass += add.Pass
+	s.Fail += add.Fail
+	s.Warn += add.Warn
+	s.Skip += add.Skip
+	s.Error += add.Error
+}
+
+// results maps one policy's evaluation to report results. It also counts,
+// by result, the checks it cannot list: the engine lists at most
+// readiness.MaxFindingsPerDeployment findings and counts the rest by rule
+// (Result.Unlisted), so for a rule with unlisted violations a check without
+// a listed finding may pass or fail. Those checks are left out of the list,
+// and hidden says how many of them fail (one per unlisted violation, at
+// most one per check), are waived (the exempted findings past the cap) and
+// pass (the rest).
+func results(d *appsv1.Deployment, ev *Evaluation, now time.Time) (listed []openreportsv1alpha1.ReportResult, hidden openreportsv1alpha1.ReportSummary) {
 	if ev.Policy == nil {
-		return nil
+		return nil, hidden
 	}
 	type key struct{ rule, container string }
 	violations := map[key][]readiness.Finding{}
@@ -195,11 +250,17 @@ func results(d *appsv1.Deployment, ev *Evaluation, now time.Time) []openreportsv
 
 	policy := PolicyName(ev.Namespace, ev.Name)
 	enforcement := ev.Policy.Enforcement()
+	unlistedExempted := ev.Result.ExemptedCount - len(ev.Result.Exempted)
+	uncertain := map[string]int{} // rule -> checks without a listed finding
 	out := make([]openreportsv1alpha1.ReportResult, 0, len(order))
 	for _, k := range order {
+		if len(violations[k]) == 0 && len(exempted[k]) == 0 && (ev.Result.Unlisted[k.rule] > 0 || unlistedExempted > 0) {
+			uncertain[k.rule]++
+			continue
+		}
 		m := metaFor(k.rule)
 		res := openreportsv1alpha1.ReportResult{
-			Policy: policy, Rule: k.rule, Category: m.category, Severity: m.severity,
+			Source: Source, Policy: policy, Rule: k.rule, Category: m.category, Severity: m.severity,
 			Timestamp: timestamp(now), Result: ResultPass, Scored: true,
 		}
 		props := map[string]string{}
@@ -209,17 +270,21 @@ func results(d *appsv1.Deployment, ev *Evaluation, now time.Time) []openreportsv
 		switch {
 		case len(violations[k]) > 0:
 			fs := violations[k]
-			res.Result, res.Description = ResultFail, messages(fs)
-			if enforcement == prodreadyv1alpha1.EnforcementWarn {
-				// Not met, and the policy only warns: OpenReports' warn.
-				res.Result, res.Scored = ResultWarn, false
-			}
+			res.Result, res.Description = failResult(enforcement), messages(fs)
+			res.Scored = res.Result == ResultFail
 			props[PropertyPath] = paths(fs)
-			props[PropertyEnforcement] = string(enforcement)
+			observed(props, fs)
+			if reason, skip := skipped(ev, k.rule); skip {
+				res.Result, res.Scored = ResultSkip, false
+				props[PropertySkipReason] = reason
+			} else {
+				props[PropertyEnforcement] = string(enforcement)
+			}
 		case len(exempted[k]) > 0:
 			fs := exempted[k]
 			res.Result, res.Description, res.Scored = ResultSkip, messages(fs), false
 			props[PropertyPath] = paths(fs)
+			observed(props, fs)
 			if w, ok := ev.Policy.WaiverFor(d, &fs[0], now); ok {
 				props[PropertyExemption] = w.Reason
 				if !w.Expires.IsZero() {
@@ -232,7 +297,38 @@ func results(d *appsv1.Deployment, ev *Evaluation, now time.Time) []openreportsv
 		}
 		out = append(out, res)
 	}
-	return out
+	for rule, n := range uncertain {
+		fails := min(ev.Result.Unlisted[rule], n)
+		switch _, skip := skipped(ev, rule); {
+		case skip:
+			hidden.Skip += fails
+		case failResult(enforcement) == ResultWarn:
+			hidden.Warn += fails
+		default:
+			hidden.Fail += fails
+		}
+		waived := min(unlistedExempted, n-fails)
+		unlistedExempted -= waived
+		hidden.Skip += waived
+		hidden.Pass += n - fails - waived
+	}
+	return out, hidden
+}
+
+// failResult is the result of a check that is not met: fail, or warn when
+// the policy only warns.
+func failResult(e prodreadyv1alpha1.Enforcement) openreportsv1alpha1.Result {
+	if e == prodreadyv1alpha1.EnforcementWarn {
+		return ResultWarn
+	}
+	return ResultFail
+}
+
+func skipped(ev *Evaluation, rule string) (string, bool) {
+	if ev.Skip == nil {
+		return "", false
+	}
+	return ev.Skip(rule)
 }
 
 // messages joins the findings' messages, each exactly as status and
@@ -247,6 +343,48 @@ func messages(fs []readiness.Finding) string {
 		}
 	}
 	return strings.Join(msgs, "\n")
+}
+
+// observed adds the values the rule saw (readiness.Finding.Observed) as
+// properties under their names, without overwriting prodready's own keys.
+// Several findings of one result give a name several values: distinct ones
+// are joined by ", " in sorted order, at most readiness.MaxListedNames,
+// then "and N more", so a property stays bounded like a message.
+func observed(props map[string]string, fs []readiness.Finding) {
+	var names []string
+	values := map[string][]string{}
+	for i := range fs {
+		for _, o := range fs[i].Observed {
+			if o.Name == "" || reserved(o.Name) {
+				continue
+			}
+			if _, seen := values[o.Name]; !seen {
+				names = append(names, o.Name)
+			}
+			if !slices.Contains(values[o.Name], o.Value) {
+				values[o.Name] = append(values[o.Name], o.Value)
+			}
+		}
+	}
+	for _, n := range names {
+		vs := values[n]
+		slices.Sort(vs)
+		shown := vs[:min(len(vs), readiness.MaxListedNames)]
+		v := strings.Join(shown, ", ")
+		if rest := len(vs) - len(shown); rest > 0 {
+			v += " and " + strconv.Itoa(rest) + " more"
+		}
+		props[n] = v
+	}
+}
+
+// reserved reports whether a property name is one Build sets itself.
+func reserved(name string) bool {
+	switch name {
+	case PropertyContainer, PropertyPath, PropertyEnforcement, PropertyExemption, PropertyExemptionExpires, PropertySkipReason:
+		return true
+	}
+	return false
 }
 
 func paths(fs []readiness.Finding) string {
@@ -318,11 +456,13 @@ func equalResult(a, b *openreportsv1alpha1.ReportResult) bool {
 // at most in timestamps and metadata.
 func Hash(r *openreportsv1alpha1.Report) string {
 	content := struct {
-		Scope   *corev1.ObjectReference            `json:"scope"`
-		Source  string                             `json:"source"`
-		Summary openreportsv1alpha1.ReportSummary  `json:"summary"`
-		Results []openreportsv1alpha1.ReportResult `json:"results"`
-	}{Scope: r.Scope, Source: r.Source, Summary: r.Summary, Results: make([]openreportsv1alpha1.ReportResult, len(r.Results))}
+		Scope    *corev1.ObjectReference            `json:"scope"`
+		Source   string                             `json:"source"`
+		Summary  openreportsv1alpha1.ReportSummary  `json:"summary"`
+		Results  []openreportsv1alpha1.ReportResult `json:"results"`
+		Unlisted string                             `json:"unlisted,omitempty"`
+	}{Scope: r.Scope, Source: r.Source, Summary: r.Summary, Results: make([]openreportsv1alpha1.ReportResult, len(r.Results)),
+		Unlisted: r.Annotations[AnnotationUnlisted]}
 	for i := range r.Results {
 		content.Results[i] = r.Results[i]
 		content.Results[i].Timestamp = metav1.Timestamp{}

@@ -20,6 +20,7 @@ import (
 	"encoding/json"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -27,7 +28,9 @@ import (
 	openreportsv1alpha1 "github.com/openreports/reports-api/apis/openreports.io/v1alpha1"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/validation"
 
 	prodreadyv1alpha1 "github.com/prodready/prodready/api/v1alpha1"
 	"github.com/prodready/prodready/internal/readiness"
@@ -284,7 +287,7 @@ func TestBuildExemptionProperties(t *testing.T) {
 			exemption: prodreadyv1alpha1.Exemption{Deployments: []string{"web"}, Rules: []string{"probes.readiness"}, Reason: "batch worker, no traffic"},
 			want: map[string]string{
 				PropertyContainer: "app", PropertyPath: "spec.template.spec.containers[0].readinessProbe",
-				PropertyExemption: "batch worker, no traffic",
+				PropertyExemption: "batch worker, no traffic", "missing": "readinessProbe",
 			},
 		},
 		"with expiry": {
@@ -294,7 +297,7 @@ func TestBuildExemptionProperties(t *testing.T) {
 			},
 			want: map[string]string{
 				PropertyContainer: "app", PropertyPath: "spec.template.spec.containers[0].readinessProbe",
-				PropertyExemption: "migration", PropertyExemptionExpires: "2026-03-03T12:00:00Z",
+				PropertyExemption: "migration", PropertyExemptionExpires: "2026-03-03T12:00:00Z", "missing": "readinessProbe",
 			},
 		},
 	}
@@ -333,6 +336,17 @@ func TestBuildMetadata(t *testing.T) {
 	if r.Labels[LabelManagedBy] != "prodready" || r.Source != "prodready" {
 		t.Errorf("labels %v source %q", r.Labels, r.Source)
 	}
+	// Every result names its source too: consumers such as Policy
+	// Reporter group and filter results by it.
+	withResults := Build(d, []Evaluation{evalOf(t, "", "baseline", prodreadyv1alpha1.PolicySpec{Rules: everyRule()}, d)}, testNow, nil)
+	if len(withResults.Results) == 0 {
+		t.Fatal("fixture: no results")
+	}
+	for _, res := range withResults.Results {
+		if res.Source != "prodready" {
+			t.Errorf("result %s/%s has source %q", res.Policy, res.Rule, res.Source)
+		}
+	}
 	wantScope := corev1.ObjectReference{APIVersion: "apps/v1", Kind: "Deployment", Namespace: "shop", Name: "web", UID: d.UID}
 	if r.Scope == nil || *r.Scope != wantScope {
 		t.Errorf("scope %+v, want %+v", r.Scope, wantScope)
@@ -352,11 +366,24 @@ func TestBuildMetadata(t *testing.T) {
 	}
 
 	// A manifest that was never applied has no UID: named after the
-	// Deployment, without an owner reference.
+	// name-based UUID of namespace/name, which is pinned (a change renames
+	// every report prodready check writes), without an owner reference and
+	// without a UID in scope.
 	d.UID = ""
 	r = Build(d, nil, testNow, nil)
-	if r.Name != "prodready-web" || r.OwnerReferences != nil {
-		t.Errorf("without UID: name %q owners %v", r.Name, r.OwnerReferences)
+	if r.Name != "prodready-25d56159-ff29-5ed8-9e20-e0a63ff7fe27" || r.OwnerReferences != nil || r.Scope.UID != "" {
+		t.Errorf("without UID: name %q owners %v scope %+v", r.Name, r.OwnerReferences, r.Scope)
+	}
+	names := map[string]string{}
+	for _, nn := range [][2]string{{"shop", "web"}, {"shop", "web2"}, {"shop2", "web"}, {"sho", "p/web"}, {"default", strings.Repeat("a", 253)}} {
+		name := Name(&appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Namespace: nn[0], Name: nn[1]}})
+		if prev, dup := names[name]; dup {
+			t.Errorf("%v and %s share the report name %s", nn, prev, name)
+		}
+		names[name] = nn[0] + "/" + nn[1]
+		if errs := validation.IsDNS1123Subdomain(name); len(errs) > 0 || len(name) != len(NamePrefix)+36 {
+			t.Errorf("report name %q for %v: %v", name, nn, errs)
+		}
 	}
 }
 
@@ -434,5 +461,190 @@ func TestEveryRuleHasMetadata(t *testing.T) {
 	}
 	if m := metaFor("future.rule"); m.category != "future" || m.severity != SeverityMedium {
 		t.Errorf("fallback %+v", m)
+	}
+}
+
+// manyContainers returns the test Deployment with n more containers that
+// have neither a readinessProbe nor a livenessProbe after its compliant one.
+func manyContainers(n int) *appsv1.Deployment {
+	d := deployment()
+	for i := range n {
+		c := d.Spec.Template.Spec.Containers[0]
+		c.Name = "c" + strconv.Itoa(i)
+		c.ReadinessProbe, c.LivenessProbe = nil, nil
+		d.Spec.Template.Spec.Containers = append(d.Spec.Template.Spec.Containers, c)
+	}
+	return d
+}
+
+// TestBuildCountsUnlistedFindings: the engine lists at most
+// readiness.MaxFindingsPerDeployment violations; the summary still counts
+// every check, the checks it cannot tell apart are not listed, and the
+// report says how many those are.
+func TestBuildCountsUnlistedFindings(t *testing.T) {
+	probes := prodreadyv1alpha1.Rules{Probes: &prodreadyv1alpha1.ProbeRules{
+		Readiness: prodreadyv1alpha1.RequirementRequired, Liveness: prodreadyv1alpha1.RequirementRequired,
+	}}
+	cases := map[string]struct {
+		d            *appsv1.Deployment
+		spec         prodreadyv1alpha1.PolicySpec
+		skip         func(string) (string, bool)
+		wantSummary  openreportsv1alpha1.ReportSummary
+		wantListed   int
+		wantUnlisted string
+	}{
+		// 35 containers: "app" passes both rules, 34 fail both: 68
+		// violations, of which 50 are listed (34 readiness, 16 liveness).
+		// Liveness has 18 unlisted violations and 19 checks without a
+		// listed finding: 18 fail, 1 (app's) passes, none listed.
+		"enforce": {
+			d: manyContainers(34), spec: prodreadyv1alpha1.PolicySpec{Rules: probes},
+			wantSummary: openreportsv1alpha1.ReportSummary{Pass: 2, Fail: 68},
+			wantListed:  35 + 16, wantUnlisted: "19",
+		},
+		"warn": {
+			d: manyContainers(34), spec: prodreadyv1alpha1.PolicySpec{Rules: probes, Enforcement: prodreadyv1alpha1.EnforcementWarn},
+			wantSummary: openreportsv1alpha1.ReportSummary{Pass: 2, Warn: 68},
+			wantListed:  35 + 16, wantUnlisted: "19",
+		},
+		"assumed external": {
+			d: manyContainers(34), spec: prodreadyv1alpha1.PolicySpec{Rules: probes},
+			skip: func(rule string) (string, bool) {
+				return "outside the input", rule == readiness.RuleProbesLiveness
+			},
+			wantSummary: openreportsv1alpha1.ReportSummary{Pass: 2, Fail: 34, Skip: 34},
+			wantListed:  35 + 16, wantUnlisted: "19",
+		},
+		// 60 exempted findings: 50 listed, 10 not; which checks they are
+		// cannot be told, so no unlisted check is listed as a pass.
+		"exempted past the cap": {
+			d: manyContainers(30),
+			spec: prodreadyv1alpha1.PolicySpec{Rules: probes, Exemptions: []prodreadyv1alpha1.Exemption{
+				{Deployments: []string{"web"}, Rules: []string{"probes"}, Reason: "legacy"},
+			}},
+			wantSummary: openreportsv1alpha1.ReportSummary{Pass: 2, Skip: 60},
+			wantListed:  30 + 20, wantUnlisted: "12",
+		},
+		"under the cap": {
+			d: manyContainers(20), spec: prodreadyv1alpha1.PolicySpec{Rules: probes},
+			wantSummary: openreportsv1alpha1.ReportSummary{Pass: 2, Fail: 40},
+			wantListed:  42,
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			ev := evalOf(t, "shop", "p", tc.spec, tc.d)
+			ev.Skip = tc.skip
+			r := Build(tc.d, []Evaluation{ev}, testNow, nil)
+			if r.Summary != tc.wantSummary {
+				t.Errorf("summary = %+v, want %+v", r.Summary, tc.wantSummary)
+			}
+			if len(r.Results) != tc.wantListed {
+				t.Errorf("%d results listed, want %d", len(r.Results), tc.wantListed)
+			}
+			if got := r.Annotations[AnnotationUnlisted]; got != tc.wantUnlisted {
+				t.Errorf("annotation %s = %q, want %q", AnnotationUnlisted, got, tc.wantUnlisted)
+			}
+			for _, res := range r.Results {
+				if res.Result == ResultPass && res.Rule == readiness.RuleProbesLiveness && tc.wantUnlisted != "" {
+					t.Errorf("liveness of %s listed as pass, though unlisted violations may be its", res.Properties[PropertyContainer])
+				}
+			}
+		})
+	}
+}
+
+// TestBuildObservedProperties: every failed result carries what its rule
+// saw as properties, bounded, and never overwrites prodready's own keys.
+func TestBuildObservedProperties(t *testing.T) {
+	two := int32(2)
+	long := strings.Repeat("x", 200)
+	cases := map[string]struct {
+		rules  prodreadyv1alpha1.Rules
+		mutate func(d *appsv1.Deployment)
+		key    string // rule/container
+		want   map[string]string
+	}{
+		"missing probe": {
+			rules:  prodreadyv1alpha1.Rules{Probes: &prodreadyv1alpha1.ProbeRules{Startup: prodreadyv1alpha1.RequirementRequired}},
+			mutate: func(*appsv1.Deployment) {},
+			key:    "probes.startup/app", want: map[string]string{"missing": "startupProbe"},
+		},
+		"missing limit": {
+			rules:  prodreadyv1alpha1.Rules{Resources: &prodreadyv1alpha1.ResourceRules{Limits: []prodreadyv1alpha1.ResourceName{"cpu"}}},
+			mutate: func(*appsv1.Deployment) {},
+			key:    "resources.limits.cpu/app", want: map[string]string{"missing": "resources.limits.cpu"},
+		},
+		"zero request": {
+			rules: prodreadyv1alpha1.Rules{Resources: &prodreadyv1alpha1.ResourceRules{Requests: []prodreadyv1alpha1.ResourceName{"cpu"}}},
+			mutate: func(d *appsv1.Deployment) {
+				d.Spec.Template.Spec.Containers[0].Resources.Requests[corev1.ResourceCPU] = resource.MustParse("0")
+			},
+			key: "resources.requests.cpu/app", want: map[string]string{"value": "0"},
+		},
+		"replicas": {
+			rules:  prodreadyv1alpha1.Rules{Replicas: &prodreadyv1alpha1.ReplicaRules{Minimum: 3}},
+			mutate: func(d *appsv1.Deployment) { d.Spec.Replicas = &two },
+			key:    "replicas.minimum/", want: map[string]string{"replicas": "2"},
+		},
+		"annotation value, cut like a message quotes it": {
+			rules: prodreadyv1alpha1.Rules{Metrics: &prodreadyv1alpha1.MetricsRules{Annotations: []prodreadyv1alpha1.AnnotationRequirement{
+				{Key: "prometheus.io/scrape", Value: "true"}, {Key: "prometheus.io/port"}, {Key: "prometheus.io/path"},
+			}}},
+			mutate: func(d *appsv1.Deployment) { d.Spec.Template.Annotations["prometheus.io/scrape"] = long },
+			key:    "metrics.annotation/",
+			want: map[string]string{
+				"annotation": "prometheus.io/scrape", "value": strings.Repeat("x", readiness.MaxQuotedValue) + "... (200 bytes)",
+				"missing": "prometheus.io/path, prometheus.io/port",
+			},
+		},
+		"image": {
+			rules:  prodreadyv1alpha1.Rules{Images: &prodreadyv1alpha1.ImageRules{Pinned: true}},
+			mutate: func(d *appsv1.Deployment) { d.Spec.Template.Spec.Containers[0].Image = "nginx:latest" },
+			key:    "image.pinned/app", want: map[string]string{"image": "nginx:latest"},
+		},
+		"priority class": {
+			rules:  prodreadyv1alpha1.Rules{Priority: &prodreadyv1alpha1.PriorityRules{Minimum: &two}},
+			mutate: func(d *appsv1.Deployment) { d.Spec.Template.Spec.PriorityClassName = "batch" },
+			key:    "priority.class/", want: map[string]string{"priorityClassName": "batch"},
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			d := deployment()
+			tc.mutate(d)
+			r := Build(d, []Evaluation{evalOf(t, "shop", "p", prodreadyv1alpha1.PolicySpec{Rules: tc.rules}, d)}, testNow, nil)
+			var got map[string]string
+			for _, res := range r.Results {
+				if res.Rule+"/"+res.Properties[PropertyContainer] == tc.key {
+					got = maps.Clone(res.Properties)
+				}
+			}
+			if got == nil {
+				t.Fatalf("no result %s in %+v", tc.key, rowsOf(r))
+			}
+			for _, own := range []string{PropertyContainer, PropertyPath, PropertyEnforcement} {
+				delete(got, own)
+			}
+			if !maps.Equal(got, tc.want) {
+				t.Errorf("observed properties = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestObservedIsBounded(t *testing.T) {
+	var fs []readiness.Finding
+	for i := range 8 {
+		f := readiness.Finding{Rule: "metrics.annotation"}
+		f.Observed[0] = readiness.Observation{Name: "missing", Value: "k" + strconv.Itoa(i)}
+		f.Observed[1] = readiness.Observation{Name: PropertyContainer, Value: "not mine"}
+		fs = append(fs, f)
+	}
+	props := map[string]string{PropertyContainer: "app"}
+	observed(props, fs)
+	want := map[string]string{PropertyContainer: "app", "missing": "k0, k1, k2, k3, k4 and 3 more"}
+	if !maps.Equal(props, want) {
+		t.Errorf("properties = %v, want %v", props, want)
 	}
 }

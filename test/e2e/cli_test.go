@@ -87,13 +87,19 @@ spec:
   selector: {matchLabels: {app: good}}
 `
 
+// buildCLI builds the prodready CLI into a temporary directory.
+func buildCLI() string {
+	bin := filepath.Join(GinkgoT().TempDir(), "prodready")
+	build := exec.Command("go", "build", "-o", bin, "./cmd/prodready")
+	build.Dir = root
+	out, err := build.CombinedOutput()
+	ExpectWithOffset(1, err).NotTo(HaveOccurred(), "building the CLI: %s", out)
+	return bin
+}
+
 var _ = Describe("prodready check --cluster", func() {
 	It("reports the same violations as the policy's status", func() {
-		bin := filepath.Join(GinkgoT().TempDir(), "prodready")
-		build := exec.Command("go", "build", "-o", bin, "./cmd/prodready")
-		build.Dir = root
-		out, err := build.CombinedOutput()
-		Expect(err).NotTo(HaveOccurred(), "building the CLI: %s", out)
+		bin := buildCLI()
 
 		ns := newNamespace("cli")
 		r := apply(cliFixture, "-n", ns)
@@ -126,7 +132,7 @@ var _ = Describe("prodready check --cluster", func() {
 		cmd := exec.Command(bin, "check", "--cluster", "--kubeconfig", kubeconfig, "-n", ns, "-o", "json")
 		var stdout, stderr bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &stdout, &stderr
-		err = cmd.Run()
+		err := cmd.Run()
 		// Audit findings are notes: exit 0 with the default --fail-on error.
 		Expect(err).NotTo(HaveOccurred(), "stderr: %s", stderr.String())
 		var report struct {

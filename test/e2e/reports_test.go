@@ -20,6 +20,7 @@ package e2e
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 
@@ -92,6 +93,29 @@ var _ = Describe("OpenReports reports", func() {
 		reportMsgs := mustKubectl("get", "report", report, "-n", ns, "-o",
 			`jsonpath={range .results[?(@.rule=="probes.readiness")]}{.message}{"\n"}{end}`)
 		Expect(strings.Split(strings.TrimSpace(reportMsgs), "\n")).To(ContainElement(statusMsg))
+
+		// A result carries what its rule observed and its source.
+		Expect(mustKubectl("get", "report", report, "-n", ns, "-o",
+			`jsonpath={.results[?(@.rule=="probes.readiness")].properties.missing} {.results[0].source}`)).
+			To(And(HavePrefix("readinessProbe"), HaveSuffix(" prodready")))
+
+		// prodready check --cluster -o report builds the same report as
+		// the operator wrote: same name and the same content hash.
+		bin := buildCLI()
+		Eventually(func(g Gomega) {
+			hash := mustKubectl("get", "report", report, "-n", ns, "-o", `jsonpath={.metadata.annotations.prodready\.io/report-hash}`)
+			cmd := exec.Command(bin, "check", "--cluster", "--kubeconfig", kubeconfig, "-n", ns, "--fail-on", "none", "-o", "report")
+			out, err := cmd.Output()
+			g.Expect(err).NotTo(HaveOccurred())
+			var cli []string
+			for _, doc := range strings.Split(string(out), "---\n")[1:] {
+				if strings.Contains(doc, "name: "+report+"\n") {
+					cli = append(cli, doc)
+				}
+			}
+			g.Expect(cli).To(HaveLen(1), "%s", out)
+			g.Expect(cli[0]).To(ContainSubstring("prodready.io/report-hash: "+hash+"\n"), "the CLI's report differs from the operator's %s", hash)
+		}).WithTimeout(timeout).WithPolling(interval).Should(Succeed())
 
 		// The operator never deletes a report because its Deployment is
 		// gone; kube-controller-manager's garbage collector does, through
