@@ -65,9 +65,9 @@ func countNodes(n *yaml.Node) int {
 // or kind), one for an object, the items for a `kind: List` (or any kind
 // ending in List with items). A syntax error names the file and line.
 func Parse(doc Document) ([]*Object, error) {
-	var root yaml.Node
-	if err := yaml.Unmarshal(doc.Data, &root); err != nil {
-		return nil, syntaxError(doc, err)
+	root, err := parseNode(doc)
+	if err != nil {
+		return nil, err
 	}
 	if root.Kind == 0 || len(root.Content) == 0 {
 		return nil, nil // empty document
@@ -104,6 +104,24 @@ func Parse(doc Document) ([]*Object, error) {
 		out = append(out, o)
 	}
 	return out, nil
+}
+
+// useFastParse lets tests compare the fast path with the full parser.
+var useFastParse = true
+
+// parseNode parses a document into its node tree: by the fast path when the
+// document is in its subset, else by the full YAML parser.
+func parseNode(doc Document) (*yaml.Node, error) {
+	if useFastParse {
+		if root, ok := fastParse(doc.Data); ok {
+			return root, nil
+		}
+	}
+	var root yaml.Node
+	if err := yaml.Unmarshal(doc.Data, &root); err != nil {
+		return nil, syntaxError(doc, err)
+	}
+	return &root, nil
 }
 
 func newObject(file string, off int, n *yaml.Node) *Object {
