@@ -27,6 +27,12 @@ import (
 
 	"go.yaml.in/yaml/v3"
 	appsv1 "k8s.io/api/apps/v1"
+	autoscalingv1 "k8s.io/api/autoscaling/v1"
+	autoscalingv2 "k8s.io/api/autoscaling/v2"
+	corev1 "k8s.io/api/core/v1"
+	policyv1 "k8s.io/api/policy/v1"
+	schedulingv1 "k8s.io/api/scheduling/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
 // nodeDiff describes the first difference between two node trees in what
@@ -161,23 +167,75 @@ func TestFastParseFiles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if p := os.Getenv("PRODREADY_CORPUS"); p != "" {
+		// A whole hack/corpus output: slow, for a change of the fast path.
+		srcs, err := Expand([]string{p})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, src := range srcs {
+			data, err := ReadFile(src.Path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, doc := range Split(src.Path, data) {
+				docs++
+				name := fmt.Sprintf("%s:%d", src.Path, doc.Line)
+				if compareFast(t, name, doc.Data) {
+					fastDocs++
+				} else {
+					t.Errorf("%s: the fast path declined a corpus document", name)
+				}
+				compareObjects(t, name, doc)
+			}
+		}
+	}
 	t.Logf("%d of %d documents took the fast path", fastDocs, docs)
 	if fastDocs == 0 {
 		t.Fatal("no document took the fast path")
 	}
 }
 
-// compareObjects parses a document with and without the fast path and
-// requires the same objects, decoded values and field lines.
+// oldPath runs f with the fast parse and the JSON decode turned off: the
+// path every manifest took before them.
+func oldPath(f func()) {
+	useFastParse, useJSONDecode = false, false
+	defer func() { useFastParse, useJSONDecode = true, true }()
+	f()
+}
+
+// typedFor returns an empty typed object for the kinds the CLI decodes.
+func typedFor(o *Object) any {
+	switch o.APIVersion + "/" + o.Kind {
+	case "apps/v1/Deployment":
+		return &appsv1.Deployment{}
+	case "policy/v1/PodDisruptionBudget":
+		return &policyv1.PodDisruptionBudget{}
+	case "autoscaling/v2/HorizontalPodAutoscaler":
+		return &autoscalingv2.HorizontalPodAutoscaler{}
+	case "autoscaling/v1/HorizontalPodAutoscaler":
+		return &autoscalingv1.HorizontalPodAutoscaler{}
+	case "v1/Service":
+		return &corev1.Service{}
+	case "v1/Namespace":
+		return &corev1.Namespace{}
+	case "scheduling.k8s.io/v1/PriorityClass":
+		return &schedulingv1.PriorityClass{}
+	case "v1/Node":
+		return &metav1.PartialObjectMetadata{}
+	}
+	return nil
+}
+
+// compareObjects parses and decodes a document the fast way and the old
+// way (full parser, map, unstructured converter) and requires the same
+// objects, the same typed values and the same field lines.
 func compareObjects(t *testing.T, name string, doc Document) {
 	t.Helper()
-	parse := func(fast bool) ([]*Object, error) {
-		useFastParse = fast
-		defer func() { useFastParse = true }()
-		return Parse(doc)
-	}
-	got, gerr := parse(true)
-	want, werr := parse(false)
+	got, gerr := Parse(doc)
+	var want []*Object
+	var werr error
+	oldPath(func() { want, werr = Parse(doc) })
 	if fmt.Sprint(gerr) != fmt.Sprint(werr) || len(got) != len(want) {
 		t.Errorf("%s: fast path %d objects (%v), parser %d objects (%v)", name, len(got), gerr, len(want), werr)
 		return
@@ -193,13 +251,17 @@ func compareObjects(t *testing.T, name string, doc Document) {
 		if fmt.Sprint(gerr) != fmt.Sprint(werr) || !reflect.DeepEqual(gv, wv) {
 			t.Errorf("%s: object %d decodes differently:\nfast   %v (%v)\nparser %v (%v)", name, i, gv, gerr, wv, werr)
 		}
-		if g.Kind == "Deployment" {
-			var gd, wd appsv1.Deployment
-			gerr, werr := g.Decode(&gd), w.Decode(&wd)
-			if fmt.Sprint(gerr) != fmt.Sprint(werr) || !reflect.DeepEqual(gd, wd) {
-				t.Errorf("%s: Deployment decodes differently (%v, %v)", name, gerr, werr)
-			}
-			for _, path := range fieldPaths(&wd) {
+		gt, wt := typedFor(g), typedFor(w)
+		if gt == nil {
+			continue
+		}
+		gerr = g.Decode(gt)
+		oldPath(func() { werr = w.Decode(wt) })
+		if (gerr == nil) != (werr == nil) || !reflect.DeepEqual(gt, wt) {
+			t.Errorf("%s: %s decodes differently:\nfast   %+v (%v)\nparser %+v (%v)", name, g.Kind, gt, gerr, wt, werr)
+		}
+		if wd, ok := wt.(*appsv1.Deployment); ok {
+			for _, path := range fieldPaths(wd) {
 				if gl, wl := g.FieldLine(path), w.FieldLine(path); gl != wl {
 					t.Errorf("%s: line of %s: fast path %d, parser %d", name, path, gl, wl)
 				}

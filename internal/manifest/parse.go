@@ -156,10 +156,24 @@ func syntaxError(doc Document, err error) error {
 
 // Decode converts the object into a typed Go value (such as
 // *appsv1.Deployment). Unknown fields are ignored, as the API server's
-// default lax decoding does.
+// default lax decoding does. The object goes through JSON (see JSON) into
+// the API server's own case-sensitive decoder.
 func (o *Object) Decode(into any) error {
-	return o.decode(into, false)
+	if !useJSONDecode {
+		return o.decode(into, false)
+	}
+	data, err := o.JSON()
+	if err != nil {
+		return err
+	}
+	if err := json.UnmarshalCaseSensitivePreserveInts(data, into); err != nil {
+		return &Error{File: o.File, Line: o.Line, Msg: fmt.Sprintf("%s %q: %v", o.Kind, o.Name, err)}
+	}
+	return nil
 }
+
+// useJSONDecode lets tests compare Decode with the converter it replaced.
+var useJSONDecode = true
 
 // DecodeStrict is Decode but rejects unknown and duplicate fields, naming
 // the field and its line.
