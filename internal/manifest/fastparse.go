@@ -83,7 +83,7 @@ const maxFastDepth = 200
 
 func (p *fastParser) node() *yaml.Node {
 	if len(p.nodes) == 0 {
-		p.nodes = make([]yaml.Node, 256)
+		p.nodes = make([]yaml.Node, 128) // under the large-object size
 	}
 	n := &p.nodes[0]
 	p.nodes = p.nodes[1:]
@@ -254,7 +254,7 @@ func (p *fastParser) key(l fastLine, indent int) (*yaml.Node, string, bool) {
 			return nil, "", false // merge keys
 		}
 		k.Value = v
-		k.Tag = k.ShortTag()
+		k.Tag = plainTag(k)
 		rest = t[end+1:]
 	}
 	return k, rest, true
@@ -361,8 +361,34 @@ func (p *fastParser) inline(s string, line, column, flow int) (*yaml.Node, int, 
 	}
 	nd := p.node()
 	nd.Kind, nd.Value, nd.Line, nd.Column = yaml.ScalarNode, v, line, column
-	nd.Tag = nd.ShortTag()
+	nd.Tag = plainTag(nd)
 	return nd, len(v), true
+}
+
+// plainTag resolves a plain scalar's tag as yaml.v3 does, answering the
+// common cases (names, words, decimal integers) without its resolver.
+func plainTag(n *yaml.Node) string {
+	v := n.Value
+	switch c := v[0]; {
+	case c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z':
+		switch c {
+		case 'y', 'Y', 'n', 'N', 't', 'T', 'f', 'F', 'o', 'O':
+			switch v {
+			case "true", "True", "TRUE", "false", "False", "FALSE":
+				return "!!bool"
+			case "null", "Null", "NULL":
+				return "!!null"
+			}
+		}
+		return "!!str"
+	case c == '/':
+		return "!!str"
+	case c >= '1' && c <= '9':
+		if isDecimal(v) {
+			return "!!int"
+		}
+	}
+	return n.ShortTag()
 }
 
 // flowCollection parses "{...}" or "[...]" closed on the same line.

@@ -81,17 +81,18 @@ func TestFastParseMatches(t *testing.T) {
 		in   string
 		fast bool // whether the fast path must take it
 	}{
-		"block mapping":          {"apiVersion: v1\nkind: Namespace\nmetadata:\n  name: a\n", true},
-		"marker and comments":    {"--- # c\n# lead\napiVersion: v1 # trailing\nkind: Namespace\n\nmetadata:\n  name: a\n...\n", true},
-		"empty":                  {"---\n# nothing\n", false},
-		"leading comment":        {"# c\n\na: 1\n", true},
-		"null items":             {"a:\n- # c\n-\n- x\n", true},
-		"indentless sequence":    {"a:\n- x\n- y\nb: 1\n", true},
-		"indented sequence":      {"a:\n  - x\n  -   y\nb: 1\n", true},
-		"compact mappings":       {"items:\n- name: a\n  image: n:1\n  ports:\n  - {containerPort: 80, name: http}\n- name: b\n", true},
-		"nested sequence item":   {"a:\n-\n  - x\n-\n  k: v\n- \n", true},
-		"empty values":           {"a:\nb: # c\nc:\n  d:\ne: []\nf: {}\n", true},
-		"scalars":                {"i: 3\nf: 1.5\nb: true\nn: null\nt: ~\ns: 0755\nh: 0x1F\nq: 25%\nu: http://x:80/y\nneg: -1\nd: 2001-12-14\ny: yes\n", true},
+		"block mapping":        {"apiVersion: v1\nkind: Namespace\nmetadata:\n  name: a\n", true},
+		"marker and comments":  {"--- # c\n# lead\napiVersion: v1 # trailing\nkind: Namespace\n\nmetadata:\n  name: a\n...\n", true},
+		"empty":                {"---\n# nothing\n", false},
+		"leading comment":      {"# c\n\na: 1\n", true},
+		"null items":           {"a:\n- # c\n-\n- x\n", true},
+		"indentless sequence":  {"a:\n- x\n- y\nb: 1\n", true},
+		"indented sequence":    {"a:\n  - x\n  -   y\nb: 1\n", true},
+		"compact mappings":     {"items:\n- name: a\n  image: n:1\n  ports:\n  - {containerPort: 80, name: http}\n- name: b\n", true},
+		"nested sequence item": {"a:\n-\n  - x\n-\n  k: v\n- \n", true},
+		"empty values":         {"a:\nb: # c\nc:\n  d:\ne: []\nf: {}\n", true},
+		"scalars": {"i: 3\nf: 1.5\nb: true\nn: null\nt: ~\ns: 0755\nh: 0x1F\nq: 25%\nu: http://x:80/y\nneg: -1\nd: 2001-12-14\ny: yes\n" +
+			"w: [Yes, on, TRUE, True, tRUE, nULL, Null, NULL, ~x, 0, 012, 1.0, 1e3, .5, +1, 1_000, 9223372036854775808, 123456789012345678, 1234567890123456789, -0, .inf, -.Inf, .nan, 0b11, 0o17, /x, Zed]\n", true},
 		"quoted":                 {"a: \"true\"\nb: 'it''s'\n\"c\": 'd'\n'e': \"\"\nf: ''\n", true},
 		"flow":                   {"a: {x: 1, y: [a, \"b\", 'c'], z: {}}\nb: [ 1 , 2 ]\nc: [{n: a}, {n: b}]\nd: [-1, -x]\n", true},
 		"keys with dots":         {"metadata:\n  labels:\n    app.kubernetes.io/name: web\n    x-y_z: \"1\"\n    \"quoted key\": v\n", true},
@@ -300,4 +301,51 @@ func FuzzFastParse(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		compareFast(t, "input", data)
 	})
+}
+
+// TestDecodeMatchesOldPath decodes awkward scalars both ways.
+func TestDecodeMatchesOldPath(t *testing.T) {
+	head := "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: a\n  labels: {a: \"x\\ty\\u00e9\\\"\", b: '1'}\n"
+	cases := map[string]string{
+		"hex replicas":      "spec:\n  replicas: 0x10\n",
+		"octal replicas":    "spec:\n  replicas: 0o10\n",
+		"plus replicas":     "spec:\n  replicas: +3\n",
+		"bool forms":        "spec:\n  paused: True\n",
+		"float quantity":    "spec:\n  template:\n    spec:\n      containers:\n      - name: c\n        resources: {requests: {cpu: 0.5, memory: 1e9}}\n",
+		"int-or-string":     "spec:\n  strategy: {rollingUpdate: {maxSurge: 25%, maxUnavailable: 0}}\n",
+		"null fields":       "spec:\n  replicas: ~\n  selector:\n  template: null\n",
+		"merge keys":        "x: &r {replicas: 2}\nspec:\n  <<: *r\n  paused: true\n",
+		"wrong type":        "spec:\n  replicas: many\n",
+		"timestamp label":   "spec:\n  template:\n    metadata:\n      labels: {d: 2001-12-14}\n",
+		"block scalar":      "spec:\n  template:\n    metadata:\n      annotations:\n        note: |\n          line one\n          line two\n",
+		"unicode and ctrls": "spec:\n  template:\n    metadata:\n      annotations: {x: \"\\x01\\u2028\\U0001F600\"}\n",
+	}
+	for name, body := range cases {
+		t.Run(name, func(t *testing.T) {
+			docs := Split("in.yaml", []byte(head+body))
+			compareObjects(t, name, docs[0])
+		})
+	}
+}
+
+// TestJSONBounded: aliases of a long scalar stay within the node budget
+// but would write far more than the input; the JSON writer stops.
+func TestJSONBounded(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: a}\nbig: &s " + strings.Repeat("x", 100000) + "\nmany: [")
+	for i := range 2000 {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString("*s")
+	}
+	b.WriteString("]\n")
+	objs, err := parseAll(t, b.String())
+	if err != nil || len(objs) != 1 {
+		t.Fatalf("parse: %v", err)
+	}
+	var d appsv1.Deployment
+	if err := objs[0].Decode(&d); err == nil || !strings.Contains(err.Error(), "too much data") {
+		t.Fatalf("Decode of a 200 MB expansion: %v, want a too-much-data error", err)
+	}
 }

@@ -162,14 +162,7 @@ func (o *Object) Decode(into any) error {
 	if !useJSONDecode {
 		return o.decode(into, false)
 	}
-	data, err := o.JSON()
-	if err != nil {
-		return err
-	}
-	if err := json.UnmarshalCaseSensitivePreserveInts(data, into); err != nil {
-		return &Error{File: o.File, Line: o.Line, Msg: fmt.Sprintf("%s %q: %v", o.Kind, o.Name, err)}
-	}
-	return nil
+	return o.decodeJSON(into)
 }
 
 // useJSONDecode lets tests compare Decode with the converter it replaced.

@@ -21,17 +21,19 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"sync"
 	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
+	"sigs.k8s.io/json"
 )
 
-// JSON returns the object as JSON, written straight from the node tree:
-// keys in document order, aliases expanded and merge keys applied, the
-// same values Decode has always produced. Aliases count against the same
-// node budget as before, and the output is bounded by the input's size, so
-// a "billion laughs" document fails fast either way.
-func (o *Object) JSON() ([]byte, error) {
+// appendJSON writes the object as JSON to buf, straight from the node
+// tree: keys in document order, aliases expanded and merge keys applied,
+// the same values Decode has always produced. Aliases count against the
+// same node budget as before, and the output is bounded by the input's
+// size, so a "billion laughs" document fails fast either way.
+func (o *Object) appendJSON(buf []byte) ([]byte, error) {
 	nodes := countNodes(o.node)
 	w := jsonWriter{
 		o:      o,
@@ -39,12 +41,34 @@ func (o *Object) JSON() ([]byte, error) {
 		// Generous for any real document (JSON is about as long as the
 		// YAML it comes from); a bound for a hostile one.
 		limit: jsonSlack + jsonFactor*nodeBytes(o.node),
-		buf:   make([]byte, 0, 64*nodes),
+		buf:   buf,
 	}
-	if err := w.node(o.node); err != nil {
-		return nil, err
+	err := w.node(o.node)
+	return w.buf, err
+}
+
+// jsonBufs recycles Decode's JSON buffers; nothing decoded points into
+// them.
+var jsonBufs = sync.Pool{New: func() any { return new([]byte) }}
+
+// decodeJSON is Decode's path: JSON into a pooled buffer, then into the
+// API server's case-sensitive decoder.
+func (o *Object) decodeJSON(into any) error {
+	bp := jsonBufs.Get().(*[]byte)
+	defer func() {
+		if cap(*bp) <= 1<<20 {
+			jsonBufs.Put(bp)
+		}
+	}()
+	data, err := o.appendJSON((*bp)[:0])
+	*bp = data
+	if err != nil {
+		return err
 	}
-	return w.buf, nil
+	if err := json.UnmarshalCaseSensitivePreserveInts(data, into); err != nil {
+		return &Error{File: o.File, Line: o.Line, Msg: fmt.Sprintf("%s %q: %v", o.Kind, o.Name, err)}
+	}
+	return nil
 }
 
 const (
@@ -192,7 +216,13 @@ func (w *jsonWriter) scalar(n *yaml.Node) error {
 		if math.IsInf(v, 0) || math.IsNaN(v) {
 			return w.errAt(n, fmt.Sprintf("%s is not a number JSON can hold", n.Value))
 		}
-		w.buf = strconv.AppendFloat(w.buf, v, 'g', -1, 64)
+		// encoding/json's format, as the unstructured converter wrote it
+		// (1e9 is 1000000000 to a Quantity, not 1e+09).
+		b, err := stdjson.Marshal(v)
+		if err != nil {
+			return w.errAt(n, err.Error())
+		}
+		w.buf = append(w.buf, b...)
 	default:
 		return w.errAt(n, "unsupported scalar")
 	}
