@@ -293,11 +293,9 @@ func (p *fastParser) value(l fastLine, indent, col int, rest string, inMapping b
 	if !isCommentOnly(rest[used:]) || rest[used:] != "" && rest[used] != ' ' {
 		return nil, false
 	}
-	// A more indented line after an inline value continues a scalar or is
-	// an error; either way the parser decides.
-	if p.i < len(p.lines) && p.lines[p.i].indent > indent {
-		return nil, false
-	}
+	// A more indented line after an inline value (a continued scalar or an
+	// error) is declined by the collection loops, which take no line
+	// indented deeper than their own.
 	return n, true
 }
 
