@@ -56,8 +56,8 @@ func fastParse(data []byte) (root *yaml.Node, ok bool) {
 		return nil, false
 	}
 	line := n.Line
-	if p.marker > 0 {
-		line = p.marker
+	if p.markerLine > 0 {
+		line = p.markerLine
 	}
 	return &yaml.Node{Kind: yaml.DocumentNode, Line: line, Column: 1, Content: []*yaml.Node{n}}, true
 }
@@ -72,9 +72,9 @@ type fastParser struct {
 	lines []fastLine
 	i     int
 	depth int
-	// marker is the line of a leading "---", if any.
-	marker int
-	nodes  []yaml.Node // allocated in slabs
+	// markerLine is the line of a leading "---", if any.
+	markerLine int
+	nodes      []yaml.Node // allocated in slabs
 }
 
 // maxFastDepth bounds the nesting the fast path follows; deeper documents
@@ -124,23 +124,31 @@ func (p *fastParser) splitLines() bool {
 			return false
 		}
 		if indent == 0 && (text[0] == '%' || len(text) >= 3 && (text[:3] == "---" || text[:3] == "...")) {
-			switch {
-			case text == "---" || len(text) > 3 && text[:4] == "--- " && isCommentOnly(text[4:]):
-				if len(p.lines) > 0 || p.marker > 0 {
-					return false
-				}
-				p.marker = no
-				continue
-			case text == "..." || len(text) > 3 && text[:4] == "... " && isCommentOnly(text[4:]):
-				ended = true
-				continue
-			default:
+			if !p.marker(text, no, &ended) {
 				return false
 			}
+			continue
 		}
 		p.lines = append(p.lines, fastLine{no: no, indent: indent, text: text})
 	}
 	return true
+}
+
+// marker takes a leading "---" or a trailing "..." line (with at most a
+// comment after it) and declines directives and anything else.
+func (p *fastParser) marker(text string, no int, ended *bool) bool {
+	switch {
+	case text == "---" || len(text) > 3 && text[:4] == "--- " && isCommentOnly(text[4:]):
+		if len(p.lines) > 0 || p.markerLine > 0 {
+			return false
+		}
+		p.markerLine = no
+		return true
+	case text == "..." || len(text) > 3 && text[:4] == "... " && isCommentOnly(text[4:]):
+		*ended = true
+		return true
+	}
+	return false
 }
 
 func isCommentOnly(s string) bool {
@@ -322,33 +330,9 @@ func (p *fastParser) inline(s string, line, column, flow int) (*yaml.Node, int, 
 			return nil, 0, false
 		}
 	}
-	// A plain scalar: to the end of the line (or a comment), or in a flow to
-	// the next flow indicator.
-	end := len(s)
-	for j := 0; j < len(s); j++ {
-		c := s[j]
-		if c == ':' {
-			switch {
-			case flow > 0 && (j+1 == len(s) || s[j+1] == ' '):
-				end = j // a key in a flow mapping
-			case flow > 0 || j+1 == len(s) || s[j+1] == ' ':
-				return nil, 0, false // "a: b" in a value, or "a:b" in a flow
-			default:
-				continue
-			}
-			break
-		}
-		if c == '#' && s[j-1] == ' ' {
-			if flow > 0 {
-				return nil, 0, false
-			}
-			end = j
-			break
-		}
-		if flow > 0 && (isFlowIndicator(c) || c == '#' || c == '"' || c == '\'') {
-			end = j
-			break
-		}
+	end, ok := plainEnd(s, flow)
+	if !ok {
+		return nil, 0, false
 	}
 	v := s[:end]
 	for len(v) > 0 && v[len(v)-1] == ' ' {
@@ -361,6 +345,38 @@ func (p *fastParser) inline(s string, line, column, flow int) (*yaml.Node, int, 
 	nd.Kind, nd.Value, nd.Line, nd.Column = yaml.ScalarNode, v, line, column
 	nd.Tag = plainTag(nd)
 	return nd, len(v), true
+}
+
+// plainEnd finds the end of a plain scalar: the end of the line (or a
+// comment), or in a flow the next flow indicator.
+func plainEnd(s string, flow int) (int, bool) {
+	end := len(s)
+	for j := 0; j < len(s); j++ {
+		c := s[j]
+		if c == ':' {
+			switch {
+			case flow > 0 && (j+1 == len(s) || s[j+1] == ' '):
+				end = j // a key in a flow mapping
+			case flow > 0 || j+1 == len(s) || s[j+1] == ' ':
+				return 0, false // "a: b" in a value, or "a:b" in a flow
+			default:
+				continue
+			}
+			break
+		}
+		if c == '#' && s[j-1] == ' ' {
+			if flow > 0 {
+				return 0, false
+			}
+			end = j
+			break
+		}
+		if flow > 0 && (isFlowIndicator(c) || c == '#' || c == '"' || c == '\'') {
+			end = j
+			break
+		}
+	}
+	return end, true
 }
 
 // plainTag resolves a plain scalar's tag as yaml.v3 does, answering the
