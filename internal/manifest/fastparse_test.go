@@ -349,3 +349,23 @@ func TestJSONBounded(t *testing.T) {
 		t.Fatalf("Decode of a 200 MB expansion: %v, want a too-much-data error", err)
 	}
 }
+
+// TestFastParseDeepNesting: nesting deeper than the fast path follows is
+// declined to the full parser, whatever it then says; nothing overflows.
+func TestFastParseDeepNesting(t *testing.T) {
+	flow := "a: " + strings.Repeat("[", maxFastDepth+10) + strings.Repeat("]", maxFastDepth+10) + "\n"
+	var block strings.Builder
+	for i := range maxFastDepth + 10 {
+		block.WriteString(strings.Repeat("  ", i) + "k:\n")
+	}
+	for name, in := range map[string]string{"flow": flow, "block": block.String()} {
+		t.Run(name, func(t *testing.T) {
+			if _, ok := fastParse([]byte(in)); ok {
+				t.Fatal("the fast path took a document nested deeper than maxFastDepth")
+			}
+			if _, err := Parse(Document{File: "in.yaml", Line: 1, Data: []byte(in)}); err != nil {
+				t.Logf("full parser: %v", err)
+			}
+		})
+	}
+}
