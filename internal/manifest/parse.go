@@ -65,9 +65,9 @@ func countNodes(n *yaml.Node) int {
 // or kind), one for an object, the items for a `kind: List` (or any kind
 // ending in List with items). A syntax error names the file and line.
 func Parse(doc Document) ([]*Object, error) {
-	var root yaml.Node
-	if err := yaml.Unmarshal(doc.Data, &root); err != nil {
-		return nil, syntaxError(doc, err)
+	root, err := parseNode(doc)
+	if err != nil {
+		return nil, err
 	}
 	if root.Kind == 0 || len(root.Content) == 0 {
 		return nil, nil // empty document
@@ -106,6 +106,24 @@ func Parse(doc Document) ([]*Object, error) {
 	return out, nil
 }
 
+// useFastParse lets tests compare the fast path with the full parser.
+var useFastParse = true
+
+// parseNode parses a document into its node tree: by the fast path when the
+// document is in its subset, else by the full YAML parser.
+func parseNode(doc Document) (*yaml.Node, error) {
+	if useFastParse {
+		if root, ok := fastParse(doc.Data); ok {
+			return root, nil
+		}
+	}
+	var root yaml.Node
+	if err := yaml.Unmarshal(doc.Data, &root); err != nil {
+		return nil, syntaxError(doc, err)
+	}
+	return &root, nil
+}
+
 func newObject(file string, off int, n *yaml.Node) *Object {
 	o := &Object{File: file, Line: n.Line + off, node: n, lineOffset: off}
 	o.APIVersion = scalar(lookup(n, "apiVersion"))
@@ -138,10 +156,17 @@ func syntaxError(doc Document, err error) error {
 
 // Decode converts the object into a typed Go value (such as
 // *appsv1.Deployment). Unknown fields are ignored, as the API server's
-// default lax decoding does.
+// default lax decoding does. The object goes through JSON (see JSON) into
+// the API server's own case-sensitive decoder.
 func (o *Object) Decode(into any) error {
-	return o.decode(into, false)
+	if !useJSONDecode {
+		return o.decode(into, false)
+	}
+	return o.decodeJSON(into)
 }
+
+// useJSONDecode lets tests compare Decode with the converter it replaced.
+var useJSONDecode = true
 
 // DecodeStrict is Decode but rejects unknown and duplicate fields, naming
 // the field and its line.
