@@ -56,7 +56,7 @@ const (
 )
 
 // scaleLayout is where a scale series puts its objects: Deployments
-// round-robin over namespaces (every fifth labelled tier=gold), one
+// round-robin over namespaces (every fifth labeled tier=gold), one
 // ReadinessPolicy in each of the first few namespaces, and
 // ClusterReadinessPolicies that select a tier of namespaces and one of four
 // teams of Deployments.
