@@ -107,7 +107,11 @@ func runScale100k(ctx context.Context, o *options) (*rowResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer func() { _ = stopProcess(mgr.Process.Pid) }()
+	defer func() {
+		if mgr != nil {
+			_ = stopProcess(mgr.Process.Pid)
+		}
+	}()
 	op, err := newOperatorProc(lc, mgr.Process.Pid)
 	if err != nil {
 		return nil, err
@@ -129,9 +133,8 @@ func runScale100k(ctx context.Context, o *options) (*rowResult, error) {
 	}
 	cs := &coldStartResult{Deployments: largest}
 	t0 := time.Now()
-	mgr, err = startOperator(ctx, lc, logPath)
-	if err != nil {
-		return nil, err
+	if mgr, err = startOperator(ctx, lc, logPath); err != nil {
+		return nil, fmt.Errorf("cold start: %w", err)
 	}
 	cs.ReadySeconds = time.Since(t0).Seconds()
 	if err := layout100k.waitFullStatus(ctx, c, largest, 10*time.Minute, 100*time.Millisecond); err != nil {
