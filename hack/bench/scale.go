@@ -37,6 +37,7 @@ import (
 	policyv1 "k8s.io/api/policy/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/util/retry"
@@ -154,6 +155,15 @@ func newOperatorProc(lc *localCluster, pid int) (*operatorProc, error) {
 	return p, nil
 }
 
+// running fails when the operator process has exited (it exits when it
+// loses its leader lease, e.g. when the API server is too slow to renew it).
+func (p *operatorProc) running() error {
+	if err := syscall.Kill(p.pid, 0); err != nil {
+		return fmt.Errorf("the operator (pid %d) exited; see its log in .state/logs", p.pid)
+	}
+	return nil
+}
+
 // resetPeak remembers the process's VmHWM and resets it to the current RSS
 // (writing 5 to /proc/PID/clear_refs), so that the next reading is the peak
 // of one step.
@@ -246,7 +256,10 @@ func parseSizes(list string, minSize int) ([]int, error) {
 // then measureScale.
 func runScaleSeries(ctx context.Context, c client.Client, l scaleLayout, sizes []int, op *operatorProc, row string) ([]scaleSize, error) {
 	for i := range l.namespaces {
-		if err := createNamespace(ctx, c, l.ns(i), map[string]string{"tier": scaleTier(i)}); err != nil {
+		err := retry.OnError(createBackoff, retryableCreate, func() error {
+			return createNamespace(ctx, c, l.ns(i), map[string]string{"tier": scaleTier(i)})
+		})
+		if err != nil {
 			return nil, err
 		}
 	}
@@ -305,6 +318,12 @@ func (l scaleLayout) createDeployments(ctx context.Context, c client.Client, fro
 	if from >= to {
 		return st, nil
 	}
+	// Objects left by an earlier run are not created again (the list is
+	// metadata only, paged), so a rerun on the same cluster starts at once.
+	have, err := existingNames(ctx, c)
+	if err != nil {
+		return st, err
+	}
 	work := make(chan int)
 	errs := make(chan error, scaleCreateWorkers)
 	var wg sync.WaitGroup
@@ -331,6 +350,9 @@ func (l scaleLayout) createDeployments(ctx context.Context, c client.Client, fro
 		wg.Go(func() {
 			for i := range work {
 				ns, name := l.ns(i), l.deployment(i)
+				if have["Deployment/"+ns+"/"+name] && (i%2 != 0 || have["PodDisruptionBudget/"+ns+"/"+name]) {
+					continue
+				}
 				if err := create(benchDeployment(ns, name, scaleTeam(i), i%3 == 0)); err != nil {
 					errs <- fmt.Errorf("creating Deployment %s/%s: %w", ns, name, err)
 					return
@@ -377,6 +399,31 @@ loop:
 		}
 	}
 	return st, firstErr
+}
+
+// existingNames lists every Deployment and PDB as Kind/namespace/name.
+func existingNames(ctx context.Context, c client.Client) (map[string]bool, error) {
+	have := map[string]bool{}
+	for _, kind := range []string{"Deployment", "PodDisruptionBudget"} {
+		list := &metav1.PartialObjectMetadataList{}
+		list.SetGroupVersionKind(schema.GroupVersionKind{Group: "apps", Version: "v1", Kind: "DeploymentList"})
+		if kind == "PodDisruptionBudget" {
+			list.SetGroupVersionKind(schema.GroupVersionKind{Group: "policy", Version: "v1", Kind: "PodDisruptionBudgetList"})
+		}
+		cont := ""
+		for {
+			if err := c.List(ctx, list, client.Limit(5000), client.Continue(cont)); err != nil {
+				return nil, fmt.Errorf("listing %ss: %w", kind, err)
+			}
+			for i := range list.Items {
+				have[kind+"/"+list.Items[i].Namespace+"/"+list.Items[i].Name] = true
+			}
+			if cont = list.Continue; cont == "" {
+				break
+			}
+		}
+	}
+	return have, nil
 }
 
 // createBackoff retries a create for up to about a minute.
@@ -494,10 +541,13 @@ func (l scaleLayout) policyStatuses(ctx context.Context, c client.Client) (map[s
 
 // waitFullStatus polls until every policy of the layout has a fresh status
 // that matched the expected number of Deployments.
-func (l scaleLayout) waitFullStatus(ctx context.Context, c client.Client, size int, limit time.Duration, poll time.Duration) error {
+func (l scaleLayout) waitFullStatus(ctx context.Context, c client.Client, op *operatorProc, size int, limit time.Duration, poll time.Duration) error {
 	want := l.expectedMatched(size)
 	start := time.Now()
 	for {
+		if err := op.running(); err != nil {
+			return err
+		}
 		st, fresh, err := l.policyStatuses(ctx, c)
 		if err != nil {
 			return err
@@ -532,7 +582,7 @@ func measureScale(ctx context.Context, c client.Client, l scaleLayout, size int,
 			return res, fmt.Errorf("creating policy %s: %w", p.GetName(), err)
 		}
 	}
-	if err := l.waitFullStatus(ctx, c, size, 10*time.Minute, 20*time.Millisecond); err != nil {
+	if err := l.waitFullStatus(ctx, c, op, size, 10*time.Minute, 20*time.Millisecond); err != nil {
 		return res, err
 	}
 	res.FullStatus = time.Since(start).Seconds()
@@ -588,6 +638,9 @@ func measureScale(ctx context.Context, c client.Client, l scaleLayout, size int,
 			}
 			if all {
 				break
+			}
+			if err := op.running(); err != nil {
+				return res, err
 			}
 			if time.Since(t0) > 2*time.Minute {
 				return res, fmt.Errorf("a change to %s was not reflected within 2 minutes", d.Name)
