@@ -549,10 +549,11 @@ func (l scaleLayout) waitFullStatus(ctx context.Context, c client.Client, op *op
 			return err
 		}
 		st, fresh, err := l.policyStatuses(ctx, c)
-		if err != nil {
+		if err != nil && !retryableCreate(err) {
 			return err
 		}
-		done := len(st) == len(want)
+		// A poll the busy API server does not answer in time is not done.
+		done := err == nil && len(st) == len(want)
 		for name, n := range want {
 			if s := st[name]; s == nil || !fresh[name] || s.Summary.Matched != n {
 				done = false
