@@ -218,17 +218,18 @@ func run(o *options) error {
 			}
 			rep.Errors[r.id] = err.Error()
 			logf("row %s failed: %v", r.id, err)
-			if ctx.Err() != nil {
-				break
+		}
+		if res != nil { // a failed row may still return what it measured
+			for _, m := range res.metrics {
+				m.Row, m.RowID, m.Cores = r.title, r.id, rep.Host.Cores
+				rep.Metrics = append(rep.Metrics, m)
 			}
-			continue
+			if res.details != nil {
+				rep.Details[r.id] = res.details
+			}
 		}
-		for _, m := range res.metrics {
-			m.Row, m.RowID, m.Cores = r.title, r.id, rep.Host.Cores
-			rep.Metrics = append(rep.Metrics, m)
-		}
-		if res.details != nil {
-			rep.Details[r.id] = res.details
+		if err != nil && ctx.Err() != nil {
+			break
 		}
 	}
 	rep.Finished = time.Now().UTC()

@@ -275,7 +275,7 @@ func runScaleSeries(ctx context.Context, c client.Client, l scaleLayout, sizes [
 		start := time.Now()
 		st, err := l.createDeployments(ctx, c, created, size, row)
 		if err != nil {
-			return nil, err
+			return results, err
 		}
 		setup := time.Since(start)
 		logf("%s: %d Deployments (+%d PDBs) in %d namespaces in place after %v (%d objects created, %.0f/s, %d retries)",
@@ -283,7 +283,7 @@ func runScaleSeries(ctx context.Context, c client.Client, l scaleLayout, sizes [
 		created = size
 		r, err := measureScale(ctx, c, l, size, op)
 		if err != nil {
-			return nil, err
+			return results, err
 		}
 		r.SetupSeconds, r.Created, r.CreateRetries = setup.Seconds(), int(st.created), st.retries
 		logf("%s: %d Deployments: full status %.2fs, change p50 %.1fms p99 %.1fms, %.2f writes/change, peak RSS %.0f MiB in this step (%.0f MiB lifetime), settled heap %.1f MiB",

@@ -125,7 +125,8 @@ func runScale100k(ctx context.Context, o *options) (*rowResult, error) {
 
 	res.Sizes, err = runScaleSeries(ctx, c, layout100k, sizes, op, "row 4b")
 	if err != nil {
-		return nil, err
+		// The sizes measured before the failure still go into the table.
+		return &rowResult{metrics: scaleMetrics(layout100k, res.Sizes, 0), details: res}, err
 	}
 	_, res.LifetimePeakMiB, _ = op.peak()
 
