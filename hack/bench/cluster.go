@@ -50,7 +50,10 @@ type localCluster struct {
 	Kubeconfig    string   `json:"kubeconfig"`
 	ManagerBinary string   `json:"managerBinary"`
 	ManagerArgs   []string `json:"managerArgs"`
-	Components    []struct {
+	Ports         struct {
+		Etcd int `json:"etcd"`
+	} `json:"ports"`
+	Components []struct {
 		Name string `json:"name"`
 		PID  int    `json:"pid"`
 	} `json:"components"`
@@ -83,10 +86,14 @@ func upCluster(ctx context.Context) (*localCluster, client.Client, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	cmd := exec.CommandContext(ctx, "go", "run", "./hack/localcluster", "up")
-	cmd.Dir, cmd.Stdout, cmd.Stderr = root, os.Stderr, os.Stderr
-	if err := cmd.Run(); err != nil {
-		return nil, nil, fmt.Errorf("make up: %w", err)
+	// make up refuses a cluster whose kube-controller-manager an earlier
+	// row stopped (only partially up); that cluster is used as it is.
+	if !kcmStoppedByBench(root) {
+		cmd := exec.CommandContext(ctx, "go", "run", "./hack/localcluster", "up")
+		cmd.Dir, cmd.Stdout, cmd.Stderr = root, os.Stderr, os.Stderr
+		if err := cmd.Run(); err != nil {
+			return nil, nil, fmt.Errorf("make up: %w", err)
+		}
 	}
 	b, err := os.ReadFile(filepath.Join(root, ".state", "cluster.json"))
 	if err != nil {
