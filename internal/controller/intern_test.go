@@ -64,10 +64,10 @@ func TestInternerSharesEqualMapsAndKeepsContent(t *testing.T) {
 	}
 	ca, cb := a.Spec.Template.Spec.Containers[0].Resources, b.Spec.Template.Spec.Containers[0].Resources
 	for name, pair := range map[string][2]any{
-		"requests":             {ca.Requests, cb.Requests},
-		"limits":               {ca.Limits, cb.Limits},
-		"init requests":        {a.Spec.Template.Spec.InitContainers[0].Resources.Requests, b.Spec.Template.Spec.InitContainers[0].Resources.Requests},
-		"template annotations": {a.Spec.Template.Annotations, b.Spec.Template.Annotations},
+		"requests":                        {ca.Requests, cb.Requests},
+		"limits":                          {ca.Limits, cb.Limits},
+		"init requests":                   {a.Spec.Template.Spec.InitContainers[0].Resources.Requests, b.Spec.Template.Spec.InitContainers[0].Resources.Requests},
+		"template annotations":            {a.Spec.Template.Annotations, b.Spec.Template.Annotations},
 		"a: template labels and selector": {a.Spec.Template.Labels, a.Spec.Selector.MatchLabels},
 	} {
 		if !sameMap(pair[0], pair[1]) {
