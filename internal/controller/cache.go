@@ -35,7 +35,9 @@ import (
 // plus their identity (readiness.TrimDeployment and its siblings: no env,
 // volumes, commands, status, annotations or last-applied copy); and
 // metadata-only objects (Nodes, whose labels alone the rules read) lose
-// their annotations and owner references.
+// their annotations and owner references. Equal small maps of cached
+// Deployments (resource lists, template annotations, template labels equal
+// to the selector's) are shared (interner).
 //
 // A read of a kind without an informer fails instead of starting one: the
 // controllers' watches and the webhooks (webhook.SetupWithManager) register
@@ -44,11 +46,12 @@ import (
 // first read. An informer started by a read would make that read, possibly
 // an admission review, wait for a full LIST unannounced.
 func CacheOptions() cache.Options {
+	in := newInterner()
 	return cache.Options{
 		ReaderFailOnMissingInformer: true,
 		DefaultTransform:            stripDefault,
 		ByObject: map[client.Object]cache.ByObject{
-			&appsv1.Deployment{}:                     {Transform: trim(readiness.TrimDeployment)},
+			&appsv1.Deployment{}:                     {Transform: trim(func(d *appsv1.Deployment) *appsv1.Deployment { return in.deployment(readiness.TrimDeployment(d)) })},
 			&policyv1.PodDisruptionBudget{}:          {Transform: trim(readiness.TrimPodDisruptionBudget)},
 			&autoscalingv2.HorizontalPodAutoscaler{}: {Transform: trim(readiness.TrimHorizontalPodAutoscaler)},
 			&corev1.Service{}:                        {Transform: trim(readiness.TrimService)},
