@@ -58,6 +58,7 @@ type coldStartResult struct {
 	ReadySeconds      float64 `json:"readySeconds"`
 	PeakRSSMiB        float64 `json:"peakRssMiB"`
 	SettledHeapMiB    float64 `json:"settledHeapMiB"`
+	HeapInuseMiB      float64 `json:"heapInuseMiB"`
 }
 
 type scale100kResult struct {
@@ -153,7 +154,7 @@ func runScale100k(ctx context.Context, o *options) (*rowResult, error) {
 	}
 	cs.FullStatusSeconds = time.Since(t0).Seconds()
 	cs.PeakRSSMiB, _ = procMemMiB(mgr.Process.Pid)
-	if cs.SettledHeapMiB, err = cold.settledHeapMiB(); err != nil {
+	if cs.SettledHeapMiB, cs.HeapInuseMiB, err = cold.settledHeapMiB(); err != nil {
 		return nil, err
 	}
 	res.ColdStart = cs
