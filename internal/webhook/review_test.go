@@ -24,6 +24,7 @@ import (
 	"net/http/httptest"
 	"reflect"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/go-logr/logr/funcr"
@@ -36,6 +37,8 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/serializer"
 	"k8s.io/apimachinery/pkg/util/intstr"
+	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	clocktesting "k8s.io/utils/clock/testing"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/client/fake"
@@ -55,20 +58,30 @@ type reference struct {
 	obj, old *appsv1.Deployment
 }
 
-func referenceDecode(t testing.TB, s *runtime.Scheme, body []byte) (reference, bool) {
-	t.Helper()
+// referenceDecoders are built once: the fuzz target runs them per input.
+var referenceDecoders = sync.OnceValue(func() (d struct {
+	envelope runtime.Decoder
+	objects  admission.Decoder
+}) {
 	as := runtime.NewScheme()
-	if err := admissionv1.AddToScheme(as); err != nil {
-		t.Fatal(err)
-	}
+	utilruntime.Must(admissionv1.AddToScheme(as))
+	s := runtime.NewScheme()
+	utilruntime.Must(clientgoscheme.AddToScheme(s))
+	d.envelope = serializer.NewCodecFactory(as).UniversalDeserializer()
+	d.objects = admission.NewDecoder(s)
+	return d
+})
+
+func referenceDecode(body []byte) (reference, bool) {
+	decs := referenceDecoders()
 	var ar admissionv1.AdmissionReview
-	if _, _, err := serializer.NewCodecFactory(as).UniversalDeserializer().Decode(body, nil, &ar); err != nil || ar.Request == nil {
+	if _, _, err := decs.envelope.Decode(body, nil, &ar); err != nil || ar.Request == nil {
 		return reference{}, false
 	}
 	if ar.APIVersion != "admission.k8s.io/v1" || ar.Kind != "AdmissionReview" {
 		return reference{}, false
 	}
-	dec := admission.NewDecoder(s)
+	dec := decs.objects
 	ref := reference{req: ar.Request}
 	for _, o := range []struct {
 		raw []byte
@@ -90,9 +103,9 @@ func referenceDecode(t testing.TB, s *runtime.Scheme, body []byte) (reference, b
 // reference and fails on any difference: one accepting what the other
 // rejects, or objects that are not deep-equal. It returns whether both
 // accepted.
-func compareDecoding(t *testing.T, s *runtime.Scheme, body []byte) bool {
+func compareDecoding(t *testing.T, body []byte) bool {
 	t.Helper()
-	ref, refOK := referenceDecode(t, s, body)
+	ref, refOK := referenceDecode(body)
 	var rev deploymentReview
 	ours := reviewJSON.Unmarshal(body, &rev) == nil && rev.Request != nil &&
 		rev.APIVersion == "admission.k8s.io/v1" && rev.Kind == "AdmissionReview"
@@ -226,12 +239,11 @@ func decodeFixtures(t testing.TB) map[string][]byte {
 // accepts, its objects are deep-equal to controller-runtime's, and both
 // handlers give the same verdict.
 func TestReviewDecodingMatchesControllerRuntime(t *testing.T) {
-	s := testScheme(t)
 	ours, theirs := handlers(t)
 	accepted := 0
 	for name, body := range decodeFixtures(t) {
 		t.Run(name, func(t *testing.T) {
-			if compareDecoding(t, s, body) {
+			if compareDecoding(t, body) {
 				accepted++
 			}
 			sameVerdictIfDecodable(t, ours, theirs, body)
@@ -248,7 +260,7 @@ func TestReviewDecodingMatchesControllerRuntime(t *testing.T) {
 // by the handler tests.
 func sameVerdictIfDecodable(t *testing.T, ours, theirs http.Handler, body []byte) {
 	t.Helper()
-	ref, ok := referenceDecode(t, testScheme(t), body)
+	ref, ok := referenceDecode(body)
 	if !ok {
 		return
 	}
@@ -271,10 +283,9 @@ func FuzzReviewDecodeDifferential(f *testing.F) {
 	f.Add([]byte(`{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"x","operation":"UPDATE","object":{"metadata":{"deletionTimestamp":"2026-01-01T00:00:00Z"}},"oldObject":{}}}`))
 	f.Add([]byte(`{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"x","userInfo":{"extra":{"a":["b"]}},"options":{"x":[1,{"y":null}]},"object":null}}`))
 	f.Add([]byte("garbage"))
-	s := testScheme(f)
 	ours, theirs := handlers(f)
 	f.Fuzz(func(t *testing.T, body []byte) {
-		compareDecoding(t, s, body)
+		compareDecoding(t, body)
 		sameVerdictIfDecodable(t, ours, theirs, body)
 	})
 }
