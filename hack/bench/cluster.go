@@ -313,7 +313,10 @@ func startNoopWebhook(ctx context.Context, c client.Client, stamp, label string)
 	stopServer := func() {
 		cancel()
 		select {
-		case <-done:
+		case err := <-done:
+			if err != nil {
+				logf("no-op webhook server: %v", err)
+			}
 		case <-time.After(5 * time.Second):
 		}
 		_ = os.RemoveAll(dir)

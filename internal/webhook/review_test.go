@@ -190,7 +190,7 @@ func decodeFixtures(t testing.TB) map[string][]byte {
 	rich := deployment(func(d *appsv1.Deployment) {
 		d.CreationTimestamp = metav1.Date(2026, 1, 2, 3, 4, 5, 0, metav1.Now().Location())
 		d.ManagedFields = []metav1.ManagedFieldsEntry{{Manager: "kubectl", Operation: metav1.ManagedFieldsOperationApply,
-			FieldsType: "FieldsV1", FieldsV1: &metav1.FieldsV1{Raw: []byte(`{"f:spec":{"f:replicas":{}}}`)}}}
+			FieldsType: "FieldsV1", FieldsV1: metav1.NewFieldsV1(`{"f:spec":{"f:replicas":{}}}`)}}
 		d.Spec.Strategy = appsv1.DeploymentStrategy{Type: appsv1.RollingUpdateDeploymentStrategyType, RollingUpdate: &appsv1.RollingUpdateDeployment{
 			MaxSurge: new(intstr.FromString("25%")), MaxUnavailable: new(intstr.FromInt32(1))}}
 		c := &d.Spec.Template.Spec.Containers[0]
@@ -386,7 +386,7 @@ func TestHandlerRecoversFromPanics(t *testing.T) {
 	}).Build()
 	h := NewDeploymentHandler(&DeploymentValidator{Reader: c, Compiler: gather.NewCompiler(), Clock: clocktesting.NewFakePassiveClock(fuzzNow)})
 	var logs []string
-	h.Log = funcr.New(func(prefix, args string) { logs = append(logs, args) }, funcr.Options{})
+	h.Log = funcr.New(func(_, args string) { logs = append(logs, args) }, funcr.Options{})
 	before := testutil.ToFloat64(admissionPanics)
 
 	for i := range 2 { // the second request shows the handler still serves
