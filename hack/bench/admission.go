@@ -39,11 +39,15 @@ import (
 )
 
 type admissionDetails struct {
-	URL       string        `json:"url"`
-	Reader    string        `json:"reader"`
-	Workers   int           `json:"workers"`
-	Mix       []mixEntry    `json:"mix"`
-	Fixed     phaseResult   `json:"fixed"`
+	URL     string      `json:"url"`
+	Reader  string      `json:"reader"`
+	Workers int         `json:"workers"`
+	Mix     []mixEntry  `json:"mix"`
+	Fixed   phaseResult `json:"fixed"`
+	// NoopFixed is the no-op webhook (noopHandler) on the same server at
+	// the same rate with the same bodies, right after Fixed.
+	NoopURL   string        `json:"noopUrl"`
+	NoopFixed phaseResult   `json:"noopFixed"`
 	Steps     []phaseResult `json:"steps"`
 	BestRate  float64       `json:"highestPassingRate"`
 	Server    serverSide    `json:"serverSide"`
@@ -81,7 +85,13 @@ func runAdmission(ctx context.Context, o *options) (*rowResult, error) {
 	defer srv.stop()
 	logf("webhook serving on %s", srv.url)
 	g := newLoadGen(srv.url, srv.caPool, mix, o.workers)
-	det := admissionDetails{URL: srv.url, Reader: o.reader, Workers: o.workers,
+	// The no-op webhook gets the same bodies and admits them all.
+	noopMix := slices.Clone(mix)
+	for i := range noopMix {
+		noopMix[i].allowed = true
+	}
+	noop := newLoadGen(srv.noopURL, srv.caPool, noopMix, o.workers)
+	det := admissionDetails{URL: srv.url, NoopURL: srv.noopURL, Reader: o.reader, Workers: o.workers,
 		Criterion: fmt.Sprintf("p99 < %s, no errors, and at least 95%% of the target rate answered", o.p99Target)}
 
 	// Every kind of request must get the answer it is meant to get before
@@ -97,10 +107,12 @@ func runAdmission(ctx context.Context, o *options) (*rowResult, error) {
 	// Warm up: open every connection (TLS handshakes), compile the
 	// policies, and let the heap settle.
 	logf("warm-up: %d concurrent requests twice, then 2 s at %g req/s", o.workers, o.fixedRate)
-	for range 2 {
-		g.run(ctx, "connections", float64(o.workers)*1000, time.Millisecond)
+	for _, lg := range []*loadGen{g, noop} {
+		for range 2 {
+			lg.run(ctx, "connections", float64(o.workers)*1000, time.Millisecond)
+		}
+		lg.run(ctx, "warm-up", o.fixedRate, 2*time.Second)
 	}
-	g.run(ctx, "warm-up", o.fixedRate, 2*time.Second)
 
 	if o.cpuProfile != "" {
 		f, err := os.Create(o.cpuProfile)
@@ -134,6 +146,11 @@ func runAdmission(ctx context.Context, o *options) (*rowResult, error) {
 	logPhase(fixed)
 	det.Server.Evaluation = histogramDelta(before, after, "prodready_admission_evaluation_seconds", "")
 	det.Server.Handler = histogramDelta(before, after, "controller_runtime_webhook_latency_seconds", `webhook="`+deploymentPath+`"`)
+
+	// (a') The no-op floor: same server, rate, duration and bodies.
+	logf("no-op floor: %g req/s for %s", o.fixedRate, o.fixedDuration)
+	det.NoopFixed = noop.run(ctx, "noop", o.fixedRate, o.fixedDuration)
+	logPhase(det.NoopFixed)
 
 	// (b) Step search.
 	var firstFail float64
@@ -212,7 +229,9 @@ func searchRate(ctx context.Context, o *options, g *loadGen, det *admissionDetai
 }
 
 func admissionMetrics(o *options, det *admissionDetails, firstFail float64) []metric {
-	f := det.Fixed
+	f, n := det.Fixed, det.NoopFixed
+	addedP50 := math.Round((f.P50Ms-n.P50Ms)*1000) / 1000
+	addedP99 := math.Round((f.P99Ms-n.P99Ms)*1000) / 1000
 	at := fmt.Sprintf("@ %g req/s × %s", f.Rate, o.fixedDuration)
 	if o.reader != "fake" {
 		at += " [-reader=" + o.reader + "]"
@@ -245,6 +264,11 @@ func admissionMetrics(o *options, det *admissionDetails, firstFail float64) []me
 		{Metric: "p99 latency " + at, Value: f.P99Ms, Unit: "ms", Display: ms2(f.P99Ms),
 			Target: "< " + fmtNs(float64(target)), Met: ptrTo(f.P99Ms < float64(target)/1e6)},
 		{Metric: "max latency " + at, Value: f.MaxMs, Unit: "ms", Display: ms2(f.MaxMs)},
+		{Metric: "no-op webhook on the same server (admits unread; same bodies), p50 / p99 " + at, Value: n.P50Ms, Unit: "ms",
+			Display: ms2(n.P50Ms) + " / " + ms2(n.P99Ms)},
+		{Metric: "prodready's latency over the no-op floor at p50 " + at, Value: addedP50, Unit: "ms", Display: ms2(addedP50),
+			Target: "< 0.30 ms", Met: ptrTo(addedP50 < 0.3 && n.Errors == 0)},
+		{Metric: "prodready's latency over the no-op floor at p99 " + at, Value: addedP99, Unit: "ms", Display: ms2(addedP99)},
 		{Metric: "errors " + at, Value: float64(f.Errors), Unit: "requests", Display: fmt.Sprintf("%d of %d", f.Errors, f.Requests),
 			Target: "0", Met: ptrTo(f.Errors == 0)},
 		{Metric: "process CPU per request (server + load generator, getrusage) " + at, Value: f.CPUMsPerRequest, Unit: "ms", Display: ms2(f.CPUMsPerRequest)},

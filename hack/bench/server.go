@@ -35,7 +35,6 @@ import (
 	"runtime/pprof"
 	"time"
 
-	appsv1 "k8s.io/api/apps/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
@@ -45,29 +44,32 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client/fake"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	"sigs.k8s.io/controller-runtime/pkg/webhook"
-	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
 	prodreadyv1alpha1 "github.com/prodready/prodready/api/v1alpha1"
 	"github.com/prodready/prodready/internal/gather"
 	prodreadywebhook "github.com/prodready/prodready/internal/webhook"
 )
 
-// deploymentPath is where controller-runtime's builder registers the
-// Deployment validator (generateValidatePath for apps/v1 Deployment).
-const deploymentPath = "/validate-apps-v1-deployment"
+// deploymentPath is where SetupWithManager registers the Deployment
+// webhook.
+const deploymentPath = prodreadywebhook.DeploymentPath
+
+// noopPath serves the no-op webhook (noopHandler) on the same server.
+const noopPath = "/noop"
 
 // webhookServer is the Deployment webhook served the way cmd/main.go serves
 // it: controller-runtime's webhook server (HTTP/1.1 only, as without
 // --enable-http2) with an RSA-2048 serving certificate like the one
 // cert-controller's rotator issues, on 127.0.0.1.
 type webhookServer struct {
-	url    string
-	caPool *x509.CertPool
-	stop   func()
+	url     string // the Deployment webhook
+	noopURL string // the no-op webhook on the same server
+	caPool  *x509.CertPool
+	stop    func()
 }
 
-// startWebhookServer builds the validator exactly as SetupWithManager does
-// (admission.WithValidator over a DeploymentValidator), except that the
+// startWebhookServer builds the handler exactly as SetupWithManager does
+// (NewDeploymentHandler over a DeploymentValidator), except that the
 // reader holds clusterObjects instead of being the manager's cache: the
 // controller-runtime fake client ("fake", the default) or cacheReader
 // ("cache").
@@ -92,7 +94,7 @@ func startWebhookServer(ctx context.Context, readerKind string) (*webhookServer,
 	default:
 		return nil, fmt.Errorf("unknown -reader %q; want fake or cache", readerKind)
 	}
-	validator := admission.WithValidator[*appsv1.Deployment](scheme, &prodreadywebhook.DeploymentValidator{
+	validator := prodreadywebhook.NewDeploymentHandler(&prodreadywebhook.DeploymentValidator{
 		Reader:   reader,
 		Compiler: gather.NewCompiler(),
 		Clock:    clock.RealClock{},
@@ -102,7 +104,7 @@ func startWebhookServer(ctx context.Context, readerKind string) (*webhookServer,
 	if err != nil {
 		return nil, err
 	}
-	caPool, err := writeServingCert(dir)
+	caPool, _, err := writeServingCert(dir)
 	if err != nil {
 		_ = os.RemoveAll(dir)
 		return nil, err
@@ -120,6 +122,7 @@ func startWebhookServer(ctx context.Context, readerKind string) (*webhookServer,
 			TLSOpts: []func(*tls.Config){func(c *tls.Config) { c.NextProtos = []string{"http/1.1"} }},
 		})
 		srv.Register(deploymentPath, validator)
+		srv.Register(noopPath, noopHandler{})
 		sctx, cancel := context.WithCancel(ctx)
 		done := make(chan error, 1)
 		// Goroutines inherit profiler labels: everything the server runs
@@ -131,8 +134,9 @@ func startWebhookServer(ctx context.Context, readerKind string) (*webhookServer,
 			continue
 		}
 		return &webhookServer{
-			url:    fmt.Sprintf("https://127.0.0.1:%d%s", port, deploymentPath),
-			caPool: caPool,
+			url:     fmt.Sprintf("https://127.0.0.1:%d%s", port, deploymentPath),
+			noopURL: fmt.Sprintf("https://127.0.0.1:%d%s", port, noopPath),
+			caPool:  caPool,
 			stop: func() {
 				cancel()
 				select {
@@ -184,11 +188,11 @@ func freePort() (int, error) {
 }
 
 // writeServingCert writes tls.crt and tls.key for 127.0.0.1, signed by a
-// throw-away CA, and returns a pool trusting that CA.
-func writeServingCert(dir string) (*x509.CertPool, error) {
+// throw-away CA, and returns a pool trusting that CA and the CA in PEM.
+func writeServingCert(dir string) (*x509.CertPool, []byte, error) {
 	caKey, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	now := time.Now()
 	caTmpl := &x509.Certificate{
@@ -202,15 +206,15 @@ func writeServingCert(dir string) (*x509.CertPool, error) {
 	}
 	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	caCert, err := x509.ParseCertificate(caDER)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	key, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	tmpl := &x509.Certificate{
 		SerialNumber: big.NewInt(2),
@@ -224,17 +228,17 @@ func writeServingCert(dir string) (*x509.CertPool, error) {
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, caCert, &key.PublicKey, caKey)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	certPEM := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
 	keyPEM := pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)})
 	if err := os.WriteFile(filepath.Join(dir, "tls.crt"), certPEM, 0o600); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if err := os.WriteFile(filepath.Join(dir, "tls.key"), keyPEM, 0o600); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	pool := x509.NewCertPool()
 	pool.AddCert(caCert)
-	return pool, nil
+	return pool, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER}), nil
 }

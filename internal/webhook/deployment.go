@@ -107,8 +107,13 @@ func (v *DeploymentValidator) ValidateDelete(context.Context, *appsv1.Deployment
 func (v *DeploymentValidator) validate(ctx context.Context, op admissionv1.Operation, oldD, d *appsv1.Deployment) (admission.Warnings, error) {
 	start := time.Now()
 	// Built only when something is logged: most requests log nothing.
+	// The request's uid and user join it when the request is known.
 	log := func() logr.Logger {
-		return ctrl.LoggerFrom(ctx).WithValues("deployment", klog.KObj(d), "operation", op)
+		l := ctrl.LoggerFrom(ctx)
+		if req, err := admission.RequestFromContext(ctx); err == nil {
+			l = requestLogger(l, req)
+		}
+		return l.WithValues("deployment", klog.KObj(d), "operation", op)
 	}
 	if d.Namespace == "" {
 		// The API server always sends the namespace; a review without one

@@ -88,7 +88,7 @@ func newTestHandler(t testing.TB, policies ...*prodreadyv1alpha1.ReadinessPolicy
 	s := testScheme(t)
 	c := fake.NewClientBuilder().WithScheme(s).WithObjects(objs...).Build()
 	v := &DeploymentValidator{Reader: c, Compiler: gather.NewCompiler(), Clock: clocktesting.NewFakePassiveClock(fuzzNow)}
-	return admission.WithValidator[*appsv1.Deployment](s, v)
+	return NewDeploymentHandler(v)
 }
 
 // review wraps a raw object (and old object) in an AdmissionReview body.
@@ -188,9 +188,11 @@ func TestAdmissionHandlerVerdicts(t *testing.T) {
 		"not JSON":                                     {body: []byte("{not json"), wantHTTPErr: true},
 		"empty body":                                   {body: nil, wantHTTPErr: true},
 		"review without request":                       {body: []byte(`{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview"}`), wantHTTPErr: true},
-		"object is not a Deployment":                   {body: review(admissionv1.Create, []byte(`{"spec":{"replicas":"many"}}`), nil), wantInMsg: "cannot unmarshal"},
+		"object is not a Deployment":                   {body: review(admissionv1.Create, []byte(`{"spec":{"replicas":"many"}}`), nil), wantInMsg: "decoding request.object"},
+		"object is another kind":                       {body: review(admissionv1.Create, []byte(`{"apiVersion":"v1","kind":"Pod"}`), nil), wantInMsg: "request.object: unable to decode /v1, Kind=Pod"},
 		"object is empty":                              {body: review(admissionv1.Create, nil, nil), wantInMsg: "no content to decode"},
-		"update with garbage old object":               {body: review(admissionv1.Update, good, []byte(`[1,2]`)), wantInMsg: "cannot unmarshal"},
+		"update with garbage old object":               {body: review(admissionv1.Update, good, []byte(`[1,2]`)), wantInMsg: "decoding request.oldObject"},
+		"v1beta1 review":                               {body: bytes.Replace(review(admissionv1.Create, good, nil), []byte("admission.k8s.io/v1"), []byte("admission.k8s.io/v1beta1"), 1), wantInMsg: "admission.k8s.io/v1 AdmissionReview only"},
 		"unknown operation":                            {body: review("PATCH", good, nil), wantInMsg: "unknown operation"},
 	}
 	for name, tc := range tests {
@@ -422,6 +424,13 @@ func FuzzAdmissionReview(f *testing.F) {
 			}
 			uid, op, newRaw, oldRaw = ar.Request.UID, ar.Request.Operation, ar.Request.Object.Raw, ar.Request.OldObject.Raw
 			reqNamespace = ar.Request.Namespace
+			if ar.APIVersion != "admission.k8s.io/v1" || ar.Kind != "AdmissionReview" {
+				// Only v1 reviews are served; anything else is an error.
+				if resp := serve(t, h, body); resp != nil && resp.Allowed {
+					t.Fatalf("a %s %s was allowed", ar.APIVersion, ar.Kind)
+				}
+				return
+			}
 		}
 		resp := serve(t, h, body)
 		if resp == nil {
@@ -447,7 +456,10 @@ func FuzzAdmissionReview(f *testing.F) {
 // denied when a violation other than pdb.* exists, an update when some rule
 // has more violations in a container than the old object had; an object
 // without a namespace (neither its own nor the request's) is denied. ok is
-// false when the handler must answer with a decoding error instead.
+// false when the handler must answer with a decoding error instead: when
+// an object the operation needs is missing, or when any object the review
+// carries is not a Deployment (the handler decodes both in one pass, so it
+// rejects a malformed oldObject even on a create).
 func expectedVerdict(s *runtime.Scheme, p *readiness.Policy, op admissionv1.Operation, reqNamespace string, newRaw, oldRaw []byte) (allowed, ok bool) {
 	dec := admission.NewDecoder(s)
 	decode := func(raw []byte) (*appsv1.Deployment, bool) {
@@ -456,6 +468,13 @@ func expectedVerdict(s *runtime.Scheme, p *readiness.Policy, op admissionv1.Oper
 			return nil, false
 		}
 		return &d, true
+	}
+	for _, raw := range [][]byte{newRaw, oldRaw} {
+		if len(raw) > 0 && string(raw) != "null" {
+			if _, ok := decode(raw); !ok {
+				return false, false
+			}
+		}
 	}
 	switch op {
 	case admissionv1.Create, admissionv1.Update:

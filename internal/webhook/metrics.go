@@ -42,10 +42,15 @@ var (
 		Help:    "Time the Deployment webhook spent gathering and evaluating, per request.",
 		Buckets: []float64{0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1},
 	})
+
+	admissionPanics = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "prodready_admission_panics_total",
+		Help: "Panics the Deployment webhook recovered from; each such request was admitted with a warning.",
+	})
 )
 
 func init() {
-	metrics.Registry.MustRegister(admissionDecisions, admissionEvaluation)
+	metrics.Registry.MustRegister(admissionDecisions, admissionEvaluation, admissionPanics)
 }
 
 func observe(op admissionv1.Operation, decisions map[string]string, took time.Duration) {

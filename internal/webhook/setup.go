@@ -59,11 +59,9 @@ func SetupWithManager(mgr ctrl.Manager, compiler *gather.Compiler, clk clock.Pas
 	if _, err := informers(reader); err != nil {
 		return err
 	}
-	if err := ctrl.NewWebhookManagedBy(mgr, &appsv1.Deployment{}).
-		WithValidator(&DeploymentValidator{Reader: reader, Compiler: compiler, Clock: clk}).
-		Complete(); err != nil {
-		return err
-	}
+	// The Deployment webhook decodes its reviews itself (DeploymentHandler),
+	// on the manager's webhook server, which serves TLS and instruments it.
+	mgr.GetWebhookServer().Register(DeploymentPath, NewDeploymentHandler(&DeploymentValidator{Reader: reader, Compiler: compiler, Clock: clk}))
 	if err := ctrl.NewWebhookManagedBy(mgr, &prodreadyv1alpha1.ReadinessPolicy{}).
 		WithValidator(&PolicyValidator[*prodreadyv1alpha1.ReadinessPolicy]{Reader: reader}).
 		Complete(); err != nil {
