@@ -26,6 +26,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -269,14 +270,28 @@ func scaleNamespaceNames() []string {
 	return out
 }
 
-// countReports counts prodready's reports, reading metadata only.
+// countReports counts prodready's reports in the row's namespaces, reading
+// metadata only. Reports elsewhere do not count: row 3's namespaces, for
+// one, may still be terminating with their reports when row 4 stops
+// kube-controller-manager, and then never go away.
 func countReports(ctx context.Context, c client.Client) (int, error) {
 	list := &metav1.PartialObjectMetadataList{}
 	list.SetGroupVersionKind(reportListGVK)
 	if err := c.List(ctx, list, client.MatchingLabels{"app.kubernetes.io/managed-by": "prodready"}); err != nil {
 		return 0, err
 	}
-	return len(list.Items), nil
+	return countInNamespaces(list.Items, scaleNamespaceNames()), nil
+}
+
+// countInNamespaces counts the objects that live in one of namespaces.
+func countInNamespaces(items []metav1.PartialObjectMetadata, namespaces []string) int {
+	n := 0
+	for i := range items {
+		if slices.Contains(namespaces, items[i].Namespace) {
+			n++
+		}
+	}
+	return n
 }
 
 func waitStatuses(ctx context.Context, c client.Client, size int, limit time.Duration) error {

@@ -20,6 +20,8 @@ import (
 	"maps"
 	"slices"
 	"testing"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
 func TestLayoutExpectedMatched(t *testing.T) {
@@ -183,5 +185,16 @@ func TestRunOrder(t *testing.T) {
 	}
 	if want := []string{"e", "a", "b", "r"}; !slices.Equal(order, want) {
 		t.Fatalf("table order %v, want %v", order, want)
+	}
+}
+
+func TestCountInNamespacesIgnoresOtherNamespaces(t *testing.T) {
+	items := []metav1.PartialObjectMetadata{
+		{ObjectMeta: metav1.ObjectMeta{Namespace: scaleNS(0), Name: "a"}},
+		{ObjectMeta: metav1.ObjectMeta{Namespace: scaleNS(1), Name: "b"}},
+		{ObjectMeta: metav1.ObjectMeta{Namespace: "bench-webhook-1", Name: "c"}},
+	}
+	if got := countInNamespaces(items, scaleNamespaceNames()); got != 2 {
+		t.Fatalf("countInNamespaces = %d, want 2 (the report in bench-webhook-1 is not the row's)", got)
 	}
 }
