@@ -68,10 +68,14 @@ type External string
 const (
 	ExternalPDB External = "pdb" // PodDisruptionBudgets: pdb.* rules skip
 	ExternalHPA External = "hpa" // HorizontalPodAutoscalers: replicas.minimum skips
+	// PriorityClasses: priority.class skips. A cluster always has the
+	// built-in system-cluster-critical and system-node-critical, which
+	// manifests never carry.
+	ExternalPriorityClass External = "priorityclass"
 )
 
 // ExternalKinds lists the values --assume-external accepts.
-var ExternalKinds = []External{ExternalPDB, ExternalHPA}
+var ExternalKinds = []External{ExternalPDB, ExternalHPA, ExternalPriorityClass}
 
 func (e External) covers(rule string) bool {
 	switch e {
@@ -79,6 +83,8 @@ func (e External) covers(rule string) bool {
 		return strings.HasPrefix(rule, "pdb.")
 	case ExternalHPA:
 		return rule == readiness.RuleReplicasMinimum
+	case ExternalPriorityClass:
+		return rule == readiness.RulePriorityClass
 	}
 	return false
 }

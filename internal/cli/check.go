@@ -92,7 +92,7 @@ objects); 3 a check could not be evaluated.`,
 	f.StringArrayVarP(&o.outputs, "output", "o", nil, "Output FORMAT[=FILE]; repeatable. Formats: "+strings.Join(output.Names(), ", ")+" (default human to stdout)")
 	f.StringVar(&o.failOn, "fail-on", "error", "Lowest severity that makes the exit code 1: error, warning, note or none")
 	f.BoolVar(&o.allowEmpty, "allow-empty", false, "Exit 0 instead of 2 when the input holds no Kubernetes object")
-	f.StringSliceVar(&o.assumeExternal, "assume-external", nil, "Kinds that exist outside the input (pdb, hpa): rules needing them report skip instead of fail")
+	f.StringSliceVar(&o.assumeExternal, "assume-external", nil, "Kinds that exist outside the input (pdb, hpa, priorityclass): rules needing them report skip instead of fail")
 	f.BoolVar(&o.cluster, "cluster", false, "Audit the Deployments of a live cluster (read-only) instead of files, against its installed policies and any -p")
 	f.BoolVarP(&o.allNamespaces, "all-namespaces", "A", false, "With --cluster: every namespace")
 	// --kubeconfig, --context, -n/--namespace and the other kubectl
@@ -130,7 +130,7 @@ func (o *checkOptions) run(cmd *cobra.Command, args []string, s IO) error {
 	var ext []check.External
 	for _, e := range o.assumeExternal {
 		if !slices.Contains(check.ExternalKinds, check.External(e)) {
-			return usageError("--assume-external %q: use pdb or hpa", e)
+			return usageError("--assume-external %q: use pdb, hpa or priorityclass", e)
 		}
 		ext = append(ext, check.External(e))
 	}

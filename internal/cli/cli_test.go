@@ -133,6 +133,8 @@ func TestOneInputSet(t *testing.T) {
 	pdb := write("pdb.yaml", mustRead(t, "testdata/good/pdb.yaml"))
 	otherNS := write("pdb-other.yaml", strings.Replace(mustRead(t, "testdata/good/pdb.yaml"), "namespace: shop", "namespace: other", 1))
 	noNS := write("deploy-nons.yaml", strings.Replace(mustRead(t, "testdata/good/deployment.yaml"), "  namespace: shop\n", "", 1))
+	critical := write("deploy-critical.yaml", strings.Replace(mustRead(t, "testdata/good/deployment.yaml"), "    spec:\n", "    spec:\n      priorityClassName: system-cluster-critical\n", 1))
+	priorityPolicy := write("priority-policy.yaml", "apiVersion: prodready.io/v1alpha1\nkind: ClusterReadinessPolicy\nmetadata: {name: priority}\nspec:\n  enforcement: Enforce\n  rules:\n    priority: {allowedClasses: [system-cluster-critical]}\n")
 	hpa := write("hpa.yaml", "apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata: {name: web, namespace: shop}\nspec:\n  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}\n  minReplicas: 1\n  maxReplicas: 5\n")
 
 	rules := func(r check.Report) []string {
@@ -152,6 +154,8 @@ func TestOneInputSet(t *testing.T) {
 		"assume external PDB":                 {[]string{"--assume-external", "pdb", deploy}, []string{"shop/web pdb.required skip"}},
 		"HPA lowers the replica floor":        {[]string{deploy, pdb, hpa}, []string{"shop/web replicas.minimum fail"}},
 		"assume external HPA":                 {[]string{"--assume-external", "hpa", deploy, pdb, hpa}, []string{"shop/web replicas.minimum skip"}},
+		"PriorityClass outside the input":     {[]string{"-p", priorityPolicy, critical}, []string{"shop/web priority.class fail"}},
+		"assume external PriorityClass":       {[]string{"-p", priorityPolicy, "--assume-external", "priorityclass", critical}, []string{"shop/web priority.class skip"}},
 		"no namespace takes default":          {[]string{noNS, pdb}, []string{"default/web pdb.required fail"}},
 		"no namespace takes --namespace":      {[]string{"-n", "shop", noNS, pdb}, nil},
 		"namespaceSelector reads Namespaces":  {[]string{"-p", "testdata/policies/pdb.yaml", deploy, "testdata/good/namespace.json"}, []string{"shop/web pdb.required fail"}},
