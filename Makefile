@@ -206,7 +206,7 @@ status: ## Show whether each process of the local cluster runs, with its pid, po
 ##@ Performance
 
 .PHONY: bench
-bench: ## Run the benchmarks and print the results table (JSON in _out/bench/); about 30 minutes on 2 cores, most of it row 4b creating 150,000 objects
+bench: ## Run the benchmarks and print the results table (JSON in _out/bench/); 16 minutes on 2 idle cores, a third of it row 4b creating 150,000 objects
 	go run ./hack/bench
 
 # SOAK_DURATION bounds make soak (at most 2h).
