@@ -33,7 +33,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
-	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 	"sigs.k8s.io/controller-runtime/pkg/source"
 
@@ -79,7 +78,7 @@ func (r *PolicyReconciler) ensureWatches(ctx context.Context, p *readiness.Polic
 		return nil
 	}
 	if p.UsesServices() {
-		if err := start("Services", source.Kind[client.Object](w.cache, &corev1.Service{}, coalescing(r.mapService), serviceRoutingChanged())); err != nil {
+		if err := start("Services", source.Kind[client.Object](w.cache, &corev1.Service{}, coalescing(r.mapService), gather.ServiceRoutingChanged())); err != nil {
 			return err
 		}
 	}
@@ -89,37 +88,11 @@ func (r *PolicyReconciler) ensureWatches(ctx context.Context, p *readiness.Polic
 		}
 	}
 	if p.UsesPriorityClasses() {
-		if err := start("PriorityClasses", source.Kind[client.Object](w.cache, &schedulingv1.PriorityClass{}, coalescing(r.mapPriorityClass), priorityChanged())); err != nil {
+		if err := start("PriorityClasses", source.Kind[client.Object](w.cache, &schedulingv1.PriorityClass{}, coalescing(r.mapPriorityClass), gather.PriorityChanged())); err != nil {
 			return err
 		}
 	}
 	return nil
-}
-
-// serviceRoutingChanged passes Service creates and deletes, and updates that
-// change which pods and ports the Service targets.
-func serviceRoutingChanged() predicate.Predicate {
-	return predicate.Funcs{UpdateFunc: func(e event.UpdateEvent) bool {
-		o, ok1 := e.ObjectOld.(*corev1.Service)
-		n, ok2 := e.ObjectNew.(*corev1.Service)
-		if !ok1 || !ok2 {
-			return true
-		}
-		return !equality.Semantic.DeepEqual(o.Spec.Selector, n.Spec.Selector) || !equality.Semantic.DeepEqual(o.Spec.Ports, n.Spec.Ports)
-	}}
-}
-
-// priorityChanged passes PriorityClass creates and deletes, and updates of
-// the value or of globalDefault.
-func priorityChanged() predicate.Predicate {
-	return predicate.Funcs{UpdateFunc: func(e event.UpdateEvent) bool {
-		o, ok1 := e.ObjectOld.(*schedulingv1.PriorityClass)
-		n, ok2 := e.ObjectNew.(*schedulingv1.PriorityClass)
-		if !ok1 || !ok2 {
-			return true
-		}
-		return o.Value != n.Value || o.GlobalDefault != n.GlobalDefault
-	}}
 }
 
 // mapService enqueues the policies with rule shutdown.preStop that select a

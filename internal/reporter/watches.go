@@ -33,7 +33,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
-	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 	"sigs.k8s.io/controller-runtime/pkg/source"
 
@@ -84,7 +83,7 @@ func (r *Reconciler) ensureWatches(ctx context.Context, needs gather.Needs) erro
 	}
 	if needs.Services {
 		if err := start("Services", &corev1.Service{}, func() source.Source {
-			return source.Kind[client.Object](w.cache, &corev1.Service{}, handler.EnqueueRequestsFromMapFunc(r.mapService), serviceRoutingChanged())
+			return source.Kind[client.Object](w.cache, &corev1.Service{}, handler.EnqueueRequestsFromMapFunc(r.mapService), gather.ServiceRoutingChanged())
 		}); err != nil {
 			return err
 		}
@@ -98,38 +97,12 @@ func (r *Reconciler) ensureWatches(ctx context.Context, needs gather.Needs) erro
 	}
 	if needs.PriorityClasses {
 		if err := start("PriorityClasses", &schedulingv1.PriorityClass{}, func() source.Source {
-			return source.Kind[client.Object](w.cache, &schedulingv1.PriorityClass{}, handler.EnqueueRequestsFromMapFunc(r.mapPriorityClass), priorityChanged())
+			return source.Kind[client.Object](w.cache, &schedulingv1.PriorityClass{}, handler.EnqueueRequestsFromMapFunc(r.mapPriorityClass), gather.PriorityChanged())
 		}); err != nil {
 			return err
 		}
 	}
 	return nil
-}
-
-// serviceRoutingChanged passes Service creates and deletes, and updates that
-// change which pods and ports the Service targets.
-func serviceRoutingChanged() predicate.Predicate {
-	return predicate.Funcs{UpdateFunc: func(e event.UpdateEvent) bool {
-		o, ok1 := e.ObjectOld.(*corev1.Service)
-		n, ok2 := e.ObjectNew.(*corev1.Service)
-		if !ok1 || !ok2 {
-			return true
-		}
-		return !equality.Semantic.DeepEqual(o.Spec.Selector, n.Spec.Selector) || !equality.Semantic.DeepEqual(o.Spec.Ports, n.Spec.Ports)
-	}}
-}
-
-// priorityChanged passes PriorityClass creates and deletes, and updates of
-// the value or of globalDefault.
-func priorityChanged() predicate.Predicate {
-	return predicate.Funcs{UpdateFunc: func(e event.UpdateEvent) bool {
-		o, ok1 := e.ObjectOld.(*schedulingv1.PriorityClass)
-		n, ok2 := e.ObjectNew.(*schedulingv1.PriorityClass)
-		if !ok1 || !ok2 {
-			return true
-		}
-		return o.Value != n.Value || o.GlobalDefault != n.GlobalDefault
-	}}
 }
 
 // mapService enqueues the Deployments of the Service's namespace whose pods
