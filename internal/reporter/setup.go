@@ -136,7 +136,7 @@ func (w *crdWait) Start(ctx context.Context) error {
 		served, err := w.served(gv)
 		switch {
 		case served:
-			if err := w.start(); err != nil {
+			if err := w.start(ctx); err != nil {
 				return fmt.Errorf("starting the report writer: %w", err)
 			}
 			log.Info("The OpenReports CRDs are served; writing a Report per selected Deployment", "mode", w.opts.Mode)
@@ -199,7 +199,7 @@ func shareReportLabels(obj any) (any, error) {
 }
 
 // start creates the reports cache and the controller.
-func (w *crdWait) start() error {
+func (w *crdWait) start(ctx context.Context) error {
 	mgr := w.mgr
 	reportCache, err := cache.New(mgr.GetConfig(), cache.Options{
 		HTTPClient:           mgr.GetHTTPClient(),
@@ -226,10 +226,15 @@ func (w *crdWait) start() error {
 		Client: mgr.GetClient(), Reports: reportCache, Writer: writer,
 		Compiler: w.opts.Compiler, Clock: w.opts.Clock,
 	}
-	return r.setupWithManager(mgr, reportCache, w.opts.MaxConcurrentReconciles)
+	return r.setupWithManager(ctx, mgr, reportCache, w.opts.MaxConcurrentReconciles)
 }
 
-func (r *Reconciler) setupWithManager(mgr ctrl.Manager, reportCache cache.Cache, workers int) error {
+func (r *Reconciler) setupWithManager(ctx context.Context, mgr ctrl.Manager, reportCache cache.Cache, workers int) error {
+	store, err := gather.NewDeploymentStore(ctx, mgr.GetCache())
+	if err != nil {
+		return err
+	}
+	r.store = store
 	r.written = map[types.NamespacedName]string{}
 	r.present = map[types.NamespacedName]struct{}{}
 	meta := &metav1.PartialObjectMetadata{}
@@ -282,31 +287,22 @@ func hpaScalingChanged() predicate.Predicate {
 // namespace: a ReadinessPolicy (whose old selector may have selected others
 // than its new one), a PodDisruptionBudget or an HPA.
 func (r *Reconciler) deploymentsInNamespace(ctx context.Context, obj client.Object) []reconcile.Request {
-	return r.deployments(ctx, client.InNamespace(obj.GetNamespace()))
+	return r.deployments(ctx, obj.GetNamespace())
 }
 
 // deploymentsOfNamespace enqueues the Deployments of a relabeled
 // Namespace, which cluster policies may have started or stopped selecting.
 func (r *Reconciler) deploymentsOfNamespace(ctx context.Context, obj client.Object) []reconcile.Request {
-	return r.deployments(ctx, client.InNamespace(obj.GetName()))
+	return r.deployments(ctx, obj.GetName())
 }
 
 // allDeployments enqueues every Deployment, for a ClusterReadinessPolicy.
 func (r *Reconciler) allDeployments(ctx context.Context, _ client.Object) []reconcile.Request {
-	return r.deployments(ctx)
+	return r.deployments(ctx, "")
 }
 
-func (r *Reconciler) deployments(ctx context.Context, opts ...client.ListOption) []reconcile.Request {
-	var full appsv1.DeploymentList
-	if err := r.Client.List(ctx, &full, append(opts, client.UnsafeDisableDeepCopy)...); err != nil {
-		ctrl.LoggerFrom(ctx).Error(err, "Listing Deployments to update their reports")
-		return nil
-	}
-	reqs := make([]reconcile.Request, len(full.Items))
-	for i := range full.Items {
-		reqs[i] = reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&full.Items[i])}
-	}
-	return reqs
+func (r *Reconciler) deployments(ctx context.Context, namespace string) []reconcile.Request {
+	return r.deploymentsWhere(ctx, func(*appsv1.Deployment) bool { return true }, namespace)
 }
 
 // reportEvents maps events of prodready's reports to their Deployment: a

@@ -26,6 +26,7 @@ import (
 	schedulingv1 "k8s.io/api/scheduling/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/util/workqueue"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
@@ -139,7 +140,7 @@ func (r *Reconciler) mapService(ctx context.Context, obj client.Object) []reconc
 			}
 		}
 		return false
-	}, client.InNamespace(svc.Namespace))
+	}, svc.Namespace)
 }
 
 // mapPriorityClass enqueues the Deployments a policy with rule
@@ -219,22 +220,21 @@ func (r *Reconciler) selectedByPoliciesWhere(ctx context.Context, keep func(*rea
 			}
 		}
 		return false
-	})
+	}, "")
 }
 
-// deploymentsWhere enqueues the Deployments, listed with opts, for which
+// deploymentsWhere enqueues the Deployments of namespace (all when "") for which
 // keep is true.
-func (r *Reconciler) deploymentsWhere(ctx context.Context, keep func(*appsv1.Deployment) bool, opts ...client.ListOption) []reconcile.Request {
-	var list appsv1.DeploymentList
-	if err := r.Client.List(ctx, &list, append(opts, client.UnsafeDisableDeepCopy)...); err != nil {
+func (r *Reconciler) deploymentsWhere(ctx context.Context, keep func(*appsv1.Deployment) bool, namespace string) []reconcile.Request {
+	var reqs []reconcile.Request
+	err := r.store.Each(ctx, r.Client, namespace, func(d *appsv1.Deployment) {
+		if keep(d) {
+			reqs = append(reqs, reconcile.Request{NamespacedName: types.NamespacedName{Namespace: d.Namespace, Name: d.Name}})
+		}
+	})
+	if err != nil {
 		ctrl.LoggerFrom(ctx).Error(err, "Listing Deployments to update their reports")
 		return nil
-	}
-	var reqs []reconcile.Request
-	for i := range list.Items {
-		if keep(&list.Items[i]) {
-			reqs = append(reqs, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&list.Items[i])})
-		}
 	}
 	return reqs
 }
