@@ -63,9 +63,22 @@ type localCluster struct {
 		Etcd int `json:"etcd"`
 	} `json:"ports"`
 	Components []struct {
-		Name string `json:"name"`
-		PID  int    `json:"pid"`
+		Name string   `json:"name"`
+		PID  int      `json:"pid"`
+		Env  []string `json:"env"`
 	} `json:"components"`
+}
+
+// env returns what make up added to the named component's environment
+// (the operator's GOMEMLIMIT), so a row that starts its own operator runs
+// it as make up does.
+func (c *localCluster) env(name string) []string {
+	for _, x := range c.Components {
+		if x.Name == name {
+			return x.Env
+		}
+	}
+	return nil
 }
 
 func (c *localCluster) pid(name string) int {

@@ -204,14 +204,17 @@ func expectedReports(size int) int {
 	return n
 }
 
-// startManager runs the operator binary of make up with its flags plus
-// --reports=mode, logging to .state/logs/bench-manager-<mode>.log.
+// startManager runs the operator binary of make up with its flags and
+// environment plus --reports=mode, logging to .state/logs/bench-manager-<mode>.log.
 func startManager(lc *localCluster, logDir, mode string) (*exec.Cmd, error) {
 	f, err := os.Create(filepath.Join(logDir, "bench-manager-"+mode+".log"))
 	if err != nil {
 		return nil, err
 	}
 	cmd := exec.Command(lc.ManagerBinary, append(append([]string{}, lc.ManagerArgs...), "--reports="+mode)...)
+	// make up's environment for the operator (GOMEMLIMIT), so that both runs
+	// measure the configuration row 4 measures.
+	cmd.Env = append(os.Environ(), lc.env("manager")...)
 	cmd.Stdout, cmd.Stderr = f, f
 	if err := cmd.Start(); err != nil {
 		_ = f.Close()
