@@ -71,14 +71,12 @@ type ResourceName string
 // ClusterReadinessPolicy. A Deployment must satisfy every policy that selects
 // it (policies compose by AND), so a namespaced policy can tighten a cluster
 // policy but never loosen it.
-// +kubebuilder:validation:XValidation:rule="!has(self.selector) || ((!has(self.selector.matchExpressions) || size(self.selector.matchExpressions) <= 32) && (!has(self.selector.matchLabels) || size(self.selector.matchLabels) <= 64))",message="selector: at most 32 matchExpressions and 64 matchLabels",fieldPath=".selector"
-// +kubebuilder:validation:XValidation:rule="!has(self.selector) || !has(self.selector.matchExpressions) || self.selector.matchExpressions.all(e, e.operator in ['In', 'NotIn'] ? (has(e.values) && size(e.values) > 0) : (e.operator in ['Exists', 'DoesNotExist'] && (!has(e.values) || size(e.values) == 0)))",message="selector.matchExpressions: operator must be In or NotIn with at least one value, or Exists or DoesNotExist without values",fieldPath=".selector"
 type PolicySpec struct {
 	// selector picks the Deployments this policy applies to, by the
 	// Deployment's own labels. An empty or absent selector selects every
 	// Deployment in scope.
 	// +optional
-	Selector *metav1.LabelSelector `json:"selector,omitempty"`
+	Selector *LabelSelector `json:"selector,omitempty"`
 
 	// enforcement says what admission does with violations: Audit (status and
 	// Events only), Warn (admitted with warnings) or Enforce (denied).
@@ -386,7 +384,6 @@ type AnnotationRequirement struct {
 // Exemption waives rules for some Deployments, optionally only for some of
 // their containers.
 // +kubebuilder:validation:XValidation:rule="has(self.deployments) != has(self.selector)",message="set exactly one of deployments or selector"
-// +kubebuilder:validation:XValidation:rule="!has(self.selector) || ((!has(self.selector.matchExpressions) || size(self.selector.matchExpressions) <= 32) && (!has(self.selector.matchLabels) || size(self.selector.matchLabels) <= 64))",message="selector: at most 32 matchExpressions and 64 matchLabels",fieldPath=".selector"
 type Exemption struct {
 	// deployments names the exempted Deployments.
 	// +listType=set
@@ -401,7 +398,7 @@ type Exemption struct {
 	// self-service for them: use it only for teams you trust to label
 	// honestly, inside the namespaces you name.
 	// +optional
-	Selector *metav1.LabelSelector `json:"selector,omitempty"`
+	Selector *LabelSelector `json:"selector,omitempty"`
 
 	// namespaces limits the exemption to Deployments in these namespaces;
 	// deployments and selector match only inside them. Required on a

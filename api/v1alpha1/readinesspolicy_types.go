@@ -57,8 +57,6 @@ type ReadinessPolicyList struct {
 
 // ClusterReadinessPolicySpec is a PolicySpec plus a namespace selector.
 // +kubebuilder:validation:XValidation:rule="!has(self.exemptions) || self.exemptions.all(e, has(e.namespaces))",message="every exemption of a ClusterReadinessPolicy must name the namespaces it applies to (exemptions[].namespaces)",fieldPath=".exemptions"
-// +kubebuilder:validation:XValidation:rule="!has(self.namespaceSelector) || ((!has(self.namespaceSelector.matchExpressions) || size(self.namespaceSelector.matchExpressions) <= 32) && (!has(self.namespaceSelector.matchLabels) || size(self.namespaceSelector.matchLabels) <= 64))",message="namespaceSelector: at most 32 matchExpressions and 64 matchLabels",fieldPath=".namespaceSelector"
-// +kubebuilder:validation:XValidation:rule="!has(self.namespaceSelector) || !has(self.namespaceSelector.matchExpressions) || self.namespaceSelector.matchExpressions.all(e, e.operator in ['In', 'NotIn'] ? (has(e.values) && size(e.values) > 0) : (e.operator in ['Exists', 'DoesNotExist'] && (!has(e.values) || size(e.values) == 0)))",message="namespaceSelector.matchExpressions: operator must be In or NotIn with at least one value, or Exists or DoesNotExist without values",fieldPath=".namespaceSelector"
 type ClusterReadinessPolicySpec struct {
 	PolicySpec `json:",inline"`
 
@@ -66,7 +64,7 @@ type ClusterReadinessPolicySpec struct {
 	// applies to, by the namespaces' labels. An empty or absent selector
 	// selects every namespace.
 	// +optional
-	NamespaceSelector *metav1.LabelSelector `json:"namespaceSelector,omitempty"`
+	NamespaceSelector *LabelSelector `json:"namespaceSelector,omitempty"`
 }
 
 // ClusterReadinessPolicy declares production-readiness rules for Deployments
@@ -114,7 +112,7 @@ type Policy interface {
 	GetPolicySpec() *PolicySpec
 	// GetNamespaceSelector returns the namespace selector, or nil for a
 	// namespaced policy (which applies to its own namespace only).
-	GetNamespaceSelector() *metav1.LabelSelector
+	GetNamespaceSelector() *LabelSelector
 	// GetPolicyStatus returns the status for reading and writing.
 	GetPolicyStatus() *PolicyStatus
 	// IsClusterScoped reports whether the policy is a ClusterReadinessPolicy.
@@ -130,7 +128,7 @@ var (
 func (p *ReadinessPolicy) GetPolicySpec() *PolicySpec { return &p.Spec }
 
 // GetNamespaceSelector returns nil: a ReadinessPolicy applies to its own namespace.
-func (p *ReadinessPolicy) GetNamespaceSelector() *metav1.LabelSelector { return nil }
+func (p *ReadinessPolicy) GetNamespaceSelector() *LabelSelector { return nil }
 
 // GetPolicyStatus returns the status.
 func (p *ReadinessPolicy) GetPolicyStatus() *PolicyStatus { return &p.Status }
@@ -142,7 +140,7 @@ func (p *ReadinessPolicy) IsClusterScoped() bool { return false }
 func (p *ClusterReadinessPolicy) GetPolicySpec() *PolicySpec { return &p.Spec.PolicySpec }
 
 // GetNamespaceSelector returns the namespace selector.
-func (p *ClusterReadinessPolicy) GetNamespaceSelector() *metav1.LabelSelector {
+func (p *ClusterReadinessPolicy) GetNamespaceSelector() *LabelSelector {
 	return p.Spec.NamespaceSelector
 }
 

@@ -84,7 +84,7 @@ func policies() []client.Object {
 			Exemptions: []prodreadyv1alpha1.Exemption{
 				{Deployments: []string{"legacy-reports"}, Rules: []string{"probes"}, Reason: "being rewritten, see TICKET-1234"},
 				{
-					Selector:   &metav1.LabelSelector{MatchLabels: map[string]string{"team": "data"}},
+					Selector:   &prodreadyv1alpha1.LabelSelector{MatchLabels: map[string]string{"team": "data"}},
 					Rules:      []string{"resources.limits"},
 					Containers: []string{"spark"},
 					Reason:     "Spark sizes its own executors",
@@ -99,8 +99,8 @@ func policies() []client.Object {
 		ObjectMeta: metav1.ObjectMeta{Namespace: benchNamespace, Name: "observability", UID: "p-2", Generation: 1},
 		Spec: prodreadyv1alpha1.PolicySpec{
 			Enforcement: prodreadyv1alpha1.EnforcementWarn,
-			Selector: &metav1.LabelSelector{MatchExpressions: []metav1.LabelSelectorRequirement{
-				{Key: "tier", Operator: metav1.LabelSelectorOpIn, Values: []string{"web", "api"}},
+			Selector: &prodreadyv1alpha1.LabelSelector{MatchExpressions: []prodreadyv1alpha1.LabelSelectorRequirement{
+				{Key: "tier", Operator: prodreadyv1alpha1.LabelSelectorOpIn, Values: []string{"web", "api"}},
 			}},
 			Rules: prodreadyv1alpha1.Rules{Metrics: &prodreadyv1alpha1.MetricsRules{Annotations: []prodreadyv1alpha1.AnnotationRequirement{
 				{Key: "prometheus.io/scrape", Value: "true"},
@@ -115,7 +115,7 @@ func policies() []client.Object {
 		ObjectMeta: metav1.ObjectMeta{Namespace: benchNamespace, Name: "batch", UID: "p-3", Generation: 2},
 		Spec: prodreadyv1alpha1.PolicySpec{
 			Enforcement: prodreadyv1alpha1.EnforcementEnforce,
-			Selector:    &metav1.LabelSelector{MatchLabels: map[string]string{"team": "data"}},
+			Selector:    &prodreadyv1alpha1.LabelSelector{MatchLabels: map[string]string{"team": "data"}},
 			Rules: prodreadyv1alpha1.Rules{
 				Probes:   &prodreadyv1alpha1.ProbeRules{Liveness: prodreadyv1alpha1.RequirementRequired},
 				Replicas: &prodreadyv1alpha1.ReplicaRules{Minimum: 1},
@@ -127,7 +127,7 @@ func policies() []client.Object {
 	org := &prodreadyv1alpha1.ClusterReadinessPolicy{
 		ObjectMeta: metav1.ObjectMeta{Name: "org-production", UID: "c-1", Generation: 5},
 		Spec: prodreadyv1alpha1.ClusterReadinessPolicySpec{
-			NamespaceSelector: &metav1.LabelSelector{MatchLabels: map[string]string{"env": "prod"}},
+			NamespaceSelector: &prodreadyv1alpha1.LabelSelector{MatchLabels: map[string]string{"env": "prod"}},
 			PolicySpec: prodreadyv1alpha1.PolicySpec{
 				Enforcement: prodreadyv1alpha1.EnforcementEnforce,
 				Rules: prodreadyv1alpha1.Rules{

@@ -469,9 +469,9 @@ func (l scaleLayout) policies() []client.Object {
 		out = append(out, &prodreadyv1alpha1.ClusterReadinessPolicy{
 			ObjectMeta: metav1.ObjectMeta{Name: l.crp(k)},
 			Spec: prodreadyv1alpha1.ClusterReadinessPolicySpec{
-				NamespaceSelector: &metav1.LabelSelector{MatchLabels: map[string]string{"tier": tier}},
+				NamespaceSelector: &prodreadyv1alpha1.LabelSelector{MatchLabels: map[string]string{"tier": tier}},
 				PolicySpec: prodreadyv1alpha1.PolicySpec{
-					Selector: &metav1.LabelSelector{MatchLabels: map[string]string{"team": team}},
+					Selector: &prodreadyv1alpha1.LabelSelector{MatchLabels: map[string]string{"team": team}},
 					Rules: prodreadyv1alpha1.Rules{
 						Probes:    &prodreadyv1alpha1.ProbeRules{Readiness: prodreadyv1alpha1.RequirementRequired, Liveness: prodreadyv1alpha1.RequirementRequired},
 						Resources: &prodreadyv1alpha1.ResourceRules{Limits: []prodreadyv1alpha1.ResourceName{"memory"}},

@@ -224,7 +224,7 @@ var _ = Describe("ReadinessPolicy controller", func() {
 		Expect(k8sClient.Create(ctx, &prodreadyv1alpha1.ReadinessPolicy{
 			ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "none"},
 			Spec: prodreadyv1alpha1.PolicySpec{
-				Selector: &metav1.LabelSelector{MatchLabels: map[string]string{"tier": "batch"}},
+				Selector: &prodreadyv1alpha1.LabelSelector{MatchLabels: map[string]string{"tier": "batch"}},
 				Rules:    fullRules(),
 			},
 		})).To(Succeed())
@@ -318,7 +318,7 @@ var _ = Describe("ReadinessPolicy controller", func() {
 		Expect(k8sClient.Create(ctx, &prodreadyv1alpha1.ReadinessPolicy{
 			ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "replicas"},
 			Spec: prodreadyv1alpha1.PolicySpec{
-				Selector: &metav1.LabelSelector{MatchLabels: map[string]string{"tier": "web"}},
+				Selector: &prodreadyv1alpha1.LabelSelector{MatchLabels: map[string]string{"tier": "web"}},
 				Rules:    prodreadyv1alpha1.Rules{Replicas: &prodreadyv1alpha1.ReplicaRules{Minimum: 2}},
 			},
 		})).To(Succeed())
@@ -517,9 +517,9 @@ var _ = Describe("ClusterReadinessPolicy controller", func() {
 					Resources: &prodreadyv1alpha1.ResourceRules{Limits: []prodreadyv1alpha1.ResourceName{"memory"}},
 				}},
 				// Both namespaces of this spec, and no other spec's.
-				NamespaceSelector: &metav1.LabelSelector{MatchLabels: map[string]string{"env": "production"},
-					MatchExpressions: []metav1.LabelSelectorRequirement{{
-						Key: "kubernetes.io/metadata.name", Operator: metav1.LabelSelectorOpIn, Values: []string{prod, dev},
+				NamespaceSelector: &prodreadyv1alpha1.LabelSelector{MatchLabels: map[string]string{"env": "production"},
+					MatchExpressions: []prodreadyv1alpha1.LabelSelectorRequirement{{
+						Key: "kubernetes.io/metadata.name", Operator: prodreadyv1alpha1.LabelSelectorOpIn, Values: []string{prod, dev},
 					}}},
 			},
 		})).To(Succeed())
@@ -578,14 +578,14 @@ var _ = Describe("Policy validation by the API server", func() {
 		}, "spec.exemptions[0].rules[0]"),
 		Entry("exemption with both deployments and selector", func(s *prodreadyv1alpha1.PolicySpec) {
 			s.Exemptions = []prodreadyv1alpha1.Exemption{{
-				Deployments: []string{"a"}, Selector: &metav1.LabelSelector{}, Rules: []string{"probes"}, Reason: "x",
+				Deployments: []string{"a"}, Selector: &prodreadyv1alpha1.LabelSelector{}, Rules: []string{"probes"}, Reason: "x",
 			}}
 		}, "spec.exemptions[0]"),
 		Entry("selector expression with a bad operator", func(s *prodreadyv1alpha1.PolicySpec) {
-			s.Selector = &metav1.LabelSelector{MatchExpressions: []metav1.LabelSelectorRequirement{{Key: "a", Operator: "Equals", Values: []string{"b"}}}}
+			s.Selector = &prodreadyv1alpha1.LabelSelector{MatchExpressions: []prodreadyv1alpha1.LabelSelectorRequirement{{Key: "a", Operator: "Equals", Values: []string{"b"}}}}
 		}, "spec.selector"),
 		Entry("In expression without values", func(s *prodreadyv1alpha1.PolicySpec) {
-			s.Selector = &metav1.LabelSelector{MatchExpressions: []metav1.LabelSelectorRequirement{{Key: "a", Operator: metav1.LabelSelectorOpIn}}}
+			s.Selector = &prodreadyv1alpha1.LabelSelector{MatchExpressions: []prodreadyv1alpha1.LabelSelectorRequirement{{Key: "a", Operator: prodreadyv1alpha1.LabelSelectorOpIn}}}
 		}, "spec.selector"),
 		Entry("empty annotation key", func(s *prodreadyv1alpha1.PolicySpec) {
 			s.Rules.Metrics.Annotations = []prodreadyv1alpha1.AnnotationRequirement{{Key: ""}}

@@ -59,7 +59,7 @@ var _ = Describe("Tenant input", func() {
 			Spec: prodreadyv1alpha1.ClusterReadinessPolicySpec{PolicySpec: prodreadyv1alpha1.PolicySpec{
 				Rules: prodreadyv1alpha1.Rules{Probes: &prodreadyv1alpha1.ProbeRules{Readiness: prodreadyv1alpha1.RequirementRequired}},
 				Exemptions: []prodreadyv1alpha1.Exemption{{
-					Selector: &metav1.LabelSelector{MatchLabels: map[string]string{"tier": "batch"}},
+					Selector: &prodreadyv1alpha1.LabelSelector{MatchLabels: map[string]string{"tier": "batch"}},
 					Rules:    []string{"probes"}, Reason: "batch jobs",
 				}},
 			}},

@@ -65,7 +65,7 @@ func rpol(ns, name string, gen int64, mutate ...func(*prodreadyv1alpha1.PolicySp
 	return p
 }
 
-func crpol(name string, nsSel *metav1.LabelSelector, mutate ...func(*prodreadyv1alpha1.PolicySpec)) *prodreadyv1alpha1.ClusterReadinessPolicy {
+func crpol(name string, nsSel *prodreadyv1alpha1.LabelSelector, mutate ...func(*prodreadyv1alpha1.PolicySpec)) *prodreadyv1alpha1.ClusterReadinessPolicy {
 	p := &prodreadyv1alpha1.ClusterReadinessPolicy{
 		ObjectMeta: metav1.ObjectMeta{Name: name, UID: types.UID(name), Generation: 1},
 		Spec: prodreadyv1alpha1.ClusterReadinessPolicySpec{
@@ -199,7 +199,7 @@ func TestPoliciesInScope(t *testing.T) {
 		rpol("shop", "broken", 1, badRegex),
 		rpol("lab", "other", 1),
 		crpol("everywhere", nil),
-		crpol("production", &metav1.LabelSelector{MatchLabels: map[string]string{"env": "production"}}),
+		crpol("production", &prodreadyv1alpha1.LabelSelector{MatchLabels: map[string]string{"env": "production"}}),
 		crpol("broken-cluster", nil, badRegex),
 	}
 	c := fake.NewClientBuilder().WithScheme(testScheme(t)).WithObjects(objs...).Build()
@@ -264,7 +264,7 @@ func failing(t *testing.T, kind string, get bool, objs ...client.Object) client.
 }
 
 func TestPoliciesInScopeReportsReadErrors(t *testing.T) {
-	selecting := crpol("production", &metav1.LabelSelector{MatchLabels: map[string]string{"env": "production"}})
+	selecting := crpol("production", &prodreadyv1alpha1.LabelSelector{MatchLabels: map[string]string{"env": "production"}})
 	tests := map[string]struct {
 		c       client.Client
 		scope   Scope

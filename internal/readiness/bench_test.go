@@ -25,6 +25,8 @@ import (
 	schedulingv1 "k8s.io/api/scheduling/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
+
+	prodreadyv1alpha1 "github.com/prodready/prodready/api/v1alpha1"
 )
 
 // benchInput is a realistic Deployment (three containers with probes and
@@ -107,7 +109,7 @@ func BenchmarkEvaluate(b *testing.B) {
 
 func BenchmarkCompile(b *testing.B) {
 	spec := fullSpec()
-	ns := &metav1.LabelSelector{MatchLabels: map[string]string{"env": "prod"}}
+	ns := &prodreadyv1alpha1.LabelSelector{MatchLabels: map[string]string{"env": "prod"}}
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, err := Compile(spec, ns); err != nil {

@@ -48,7 +48,7 @@ func namespacedPolicy(exs ...prodreadyv1alpha1.Exemption) *prodreadyv1alpha1.Rea
 
 func TestExemptionScopeCompile(t *testing.T) {
 	byName := prodreadyv1alpha1.Exemption{Deployments: []string{"web"}, Rules: []string{"probes"}, Reason: "legacy"}
-	bySelector := prodreadyv1alpha1.Exemption{Selector: &metav1.LabelSelector{MatchLabels: map[string]string{"tier": "batch"}}, Rules: []string{"probes"}, Reason: "batch"}
+	bySelector := prodreadyv1alpha1.Exemption{Selector: &prodreadyv1alpha1.LabelSelector{MatchLabels: map[string]string{"tier": "batch"}}, Rules: []string{"probes"}, Reason: "batch"}
 	in := func(ex prodreadyv1alpha1.Exemption, nss ...string) prodreadyv1alpha1.Exemption {
 		ex.Namespaces = nss
 		return ex
@@ -100,7 +100,7 @@ func TestExemptionScopeCompile(t *testing.T) {
 // another team's, inherits nothing.
 func TestExemptionScopeEvaluate(t *testing.T) {
 	web := prodreadyv1alpha1.Exemption{Namespaces: []string{"team-a"}, Deployments: []string{testName}, Rules: []string{"probes"}, Reason: "legacy"}
-	batch := prodreadyv1alpha1.Exemption{Namespaces: []string{"team-a"}, Selector: &metav1.LabelSelector{MatchLabels: map[string]string{"team": "payments"}}, Rules: []string{"probes"}, Reason: "batch"}
+	batch := prodreadyv1alpha1.Exemption{Namespaces: []string{"team-a"}, Selector: &prodreadyv1alpha1.LabelSelector{MatchLabels: map[string]string{"team": "payments"}}, Rules: []string{"probes"}, Reason: "batch"}
 	cases := map[string]struct {
 		policy       prodreadyv1alpha1.Policy
 		namespace    string

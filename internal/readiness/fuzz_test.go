@@ -420,9 +420,9 @@ func fuzzPolicySpec() *prodreadyv1alpha1.PolicySpec {
 			{Deployments: []string{"api"}, Rules: []string{"probes"}, Reason: "r"},
 			{Deployments: []string{testName}, Rules: []string{"resources.limits"}, Containers: []string{"proxy"}, Reason: "r",
 				Expires: &metav1.Time{Time: testNow.Add(time.Hour)}},
-			{Selector: &metav1.LabelSelector{MatchLabels: map[string]string{"tier": "web"}}, Rules: []string{"pdb", "replicas.minimum"}, Reason: "r",
+			{Selector: &prodreadyv1alpha1.LabelSelector{MatchLabels: map[string]string{"tier": "web"}}, Rules: []string{"pdb", "replicas.minimum"}, Reason: "r",
 				Expires: &metav1.Time{Time: testNow.Add(-time.Hour)}},
-			{Selector: &metav1.LabelSelector{}, Rules: []string{"probes.distinct", "metrics"}, Containers: []string{"app"}, Reason: "r",
+			{Selector: &prodreadyv1alpha1.LabelSelector{}, Rules: []string{"probes.distinct", "metrics"}, Containers: []string{"app"}, Reason: "r",
 				Expires: &metav1.Time{Time: testNow.Add(2 * time.Hour)}},
 		},
 	}

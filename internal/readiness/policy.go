@@ -91,11 +91,11 @@ func CompileFor(p prodreadyv1alpha1.Policy) (*Policy, error) {
 // Compile knows nothing of where the policy lives, so exemptions reach
 // wherever their namespaces field says; CompileFor adds the rules of each
 // policy kind.
-func Compile(spec *prodreadyv1alpha1.PolicySpec, namespaceSelector *metav1.LabelSelector) (*Policy, error) {
+func Compile(spec *prodreadyv1alpha1.PolicySpec, namespaceSelector *prodreadyv1alpha1.LabelSelector) (*Policy, error) {
 	return compile(spec, namespaceSelector, nil)
 }
 
-func compile(spec *prodreadyv1alpha1.PolicySpec, namespaceSelector *metav1.LabelSelector, scope *Scope) (*Policy, error) {
+func compile(spec *prodreadyv1alpha1.PolicySpec, namespaceSelector *prodreadyv1alpha1.LabelSelector, scope *Scope) (*Policy, error) {
 	root := field.NewPath("spec")
 	var errs field.ErrorList
 	p := &Policy{enforcement: spec.Enforcement}
@@ -161,14 +161,14 @@ func (p *Policy) UsesClusterObjects() bool {
 	return p.minReplicas > 0 || p.pdbRequired || p.pdbAllowsDisruption || p.ops.needsReplicas()
 }
 
-// Bounds on a label selector a tenant writes. Key and value lengths are
-// bounded by label syntax, which LabelSelectorAsSelector checks; these bound
-// the counts, which the schema can only partly check (values inside a list
-// of expressions would exceed the CEL cost budget).
+// Bounds on a label selector a tenant writes: the CRD schema's bounds
+// (prodreadyv1alpha1.LabelSelector), checked again here for manifests read
+// without an API server (the CLI). Key and value lengths are bounded by
+// label syntax, which LabelSelectorAsSelector checks.
 const (
-	MaxSelectorExpressions = 32
-	MaxSelectorValues      = 64
-	MaxSelectorLabels      = 64
+	MaxSelectorExpressions = prodreadyv1alpha1.MaxSelectorExpressions
+	MaxSelectorValues      = prodreadyv1alpha1.MaxSelectorValues
+	MaxSelectorLabels      = prodreadyv1alpha1.MaxSelectorLabels
 )
 
 // selectorTooLarge reports a selector over the bounds above, naming the field.
@@ -187,10 +187,11 @@ func selectorTooLarge(sel *metav1.LabelSelector, path *field.Path) *field.Error 
 	return nil
 }
 
-func compileSelector(sel *metav1.LabelSelector, path *field.Path) (labels.Selector, *field.Error) {
-	if sel == nil {
+func compileSelector(policySel *prodreadyv1alpha1.LabelSelector, path *field.Path) (labels.Selector, *field.Error) {
+	if policySel == nil {
 		return nil, nil
 	}
+	sel := policySel.AsMetav1()
 	if err := selectorTooLarge(sel, path); err != nil {
 		return nil, err
 	}
@@ -338,13 +339,14 @@ func (p *Policy) compileExemptions(exs []prodreadyv1alpha1.Exemption, scope *Sco
 		case len(ex.Deployments) == 0 && ex.Selector == nil:
 			errs = append(errs, field.Required(ep, "set exactly one of deployments or selector"))
 		case ex.Selector != nil:
-			if err := selectorTooLarge(ex.Selector, ep.Child("selector")); err != nil {
+			sel := ex.Selector.AsMetav1()
+			if err := selectorTooLarge(sel, ep.Child("selector")); err != nil {
 				errs = append(errs, err)
 				break
 			}
-			s, err := metav1.LabelSelectorAsSelector(ex.Selector)
+			s, err := metav1.LabelSelectorAsSelector(sel)
 			if err != nil {
-				errs = append(errs, field.Invalid(ep.Child("selector"), ex.Selector.String(), err.Error()))
+				errs = append(errs, field.Invalid(ep.Child("selector"), sel.String(), err.Error()))
 			}
 			c.selector = s
 		}

@@ -31,10 +31,10 @@ import (
 // fullSpec uses every rule, a selector and both kinds of exemption.
 func fullSpec() *prodreadyv1alpha1.PolicySpec {
 	return &prodreadyv1alpha1.PolicySpec{
-		Selector: &metav1.LabelSelector{
+		Selector: &prodreadyv1alpha1.LabelSelector{
 			MatchLabels: map[string]string{"tier": "frontend"},
-			MatchExpressions: []metav1.LabelSelectorRequirement{
-				{Key: "env", Operator: metav1.LabelSelectorOpIn, Values: []string{"prod", "staging"}},
+			MatchExpressions: []prodreadyv1alpha1.LabelSelectorRequirement{
+				{Key: "env", Operator: prodreadyv1alpha1.LabelSelectorOpIn, Values: []string{"prod", "staging"}},
 			},
 		},
 		Enforcement: prodreadyv1alpha1.EnforcementEnforce,
@@ -42,7 +42,7 @@ func fullSpec() *prodreadyv1alpha1.PolicySpec {
 		Exemptions: []prodreadyv1alpha1.Exemption{
 			{Deployments: []string{"legacy"}, Rules: []string{"probes", "resources.limits.cpu"}, Reason: "being rewritten"},
 			{
-				Selector:   &metav1.LabelSelector{MatchLabels: map[string]string{"team": "batch"}},
+				Selector:   &prodreadyv1alpha1.LabelSelector{MatchLabels: map[string]string{"team": "batch"}},
 				Rules:      []string{"replicas.minimum"},
 				Containers: []string{"worker"},
 				Reason:     "single worker by design",
@@ -53,12 +53,12 @@ func fullSpec() *prodreadyv1alpha1.PolicySpec {
 }
 
 func TestCompile(t *testing.T) {
-	badExpr := &metav1.LabelSelector{MatchExpressions: []metav1.LabelSelectorRequirement{
+	badExpr := &prodreadyv1alpha1.LabelSelector{MatchExpressions: []prodreadyv1alpha1.LabelSelectorRequirement{
 		{Key: "app", Operator: "Equals", Values: []string{"web"}},
 	}}
 	cases := map[string]struct {
 		spec              *prodreadyv1alpha1.PolicySpec
-		namespaceSelector *metav1.LabelSelector
+		namespaceSelector *prodreadyv1alpha1.LabelSelector
 		// wantErr lists substrings of the error; empty means success.
 		wantErr []string
 		// on success:
@@ -69,7 +69,7 @@ func TestCompile(t *testing.T) {
 	}{
 		"valid full policy": {
 			spec:              fullSpec(),
-			namespaceSelector: &metav1.LabelSelector{MatchLabels: map[string]string{"env": "prod"}},
+			namespaceSelector: &prodreadyv1alpha1.LabelSelector{MatchLabels: map[string]string{"env": "prod"}},
 			wantEnforcement:   prodreadyv1alpha1.EnforcementEnforce,
 			wantChecks:        18,
 			wantNamespaced:    true,
@@ -89,7 +89,7 @@ func TestCompile(t *testing.T) {
 		},
 		"empty namespace selector is no restriction": {
 			spec:              &prodreadyv1alpha1.PolicySpec{Rules: prodreadyv1alpha1.Rules{PodDisruptionBudget: &prodreadyv1alpha1.PodDisruptionBudgetRules{AllowsDisruption: true}}},
-			namespaceSelector: &metav1.LabelSelector{},
+			namespaceSelector: &prodreadyv1alpha1.LabelSelector{},
 			wantEnforcement:   prodreadyv1alpha1.EnforcementAudit,
 			wantChecks:        1,
 			wantUsesCluster:   true,
@@ -104,7 +104,7 @@ func TestCompile(t *testing.T) {
 			wantErr:           []string{"spec.namespaceSelector.matchExpressions[0].values", "must have at most 64 items"},
 		},
 		"selector with too many labels": {
-			spec:    &prodreadyv1alpha1.PolicySpec{Selector: &metav1.LabelSelector{MatchLabels: manyLabels(MaxSelectorLabels + 1)}},
+			spec:    &prodreadyv1alpha1.PolicySpec{Selector: &prodreadyv1alpha1.LabelSelector{MatchLabels: manyLabels(MaxSelectorLabels + 1)}},
 			wantErr: []string{"spec.selector.matchLabels", "must have at most 64 items"},
 		},
 		"exemption selector with too many values": {
@@ -156,8 +156,8 @@ func TestCompile(t *testing.T) {
 			wantErr: []string{"spec.selector"},
 		},
 		"selector In without values": {
-			spec: &prodreadyv1alpha1.PolicySpec{Selector: &metav1.LabelSelector{MatchExpressions: []metav1.LabelSelectorRequirement{
-				{Key: "app", Operator: metav1.LabelSelectorOpIn},
+			spec: &prodreadyv1alpha1.PolicySpec{Selector: &prodreadyv1alpha1.LabelSelector{MatchExpressions: []prodreadyv1alpha1.LabelSelectorRequirement{
+				{Key: "app", Operator: prodreadyv1alpha1.LabelSelectorOpIn},
 			}}},
 			wantErr: []string{"spec.selector"},
 		},
@@ -200,7 +200,7 @@ func TestCompile(t *testing.T) {
 		"both deployments and selector": {
 			spec: &prodreadyv1alpha1.PolicySpec{Exemptions: []prodreadyv1alpha1.Exemption{{
 				Deployments: []string{"web"},
-				Selector:    &metav1.LabelSelector{MatchLabels: map[string]string{"app": "web"}},
+				Selector:    &prodreadyv1alpha1.LabelSelector{MatchLabels: map[string]string{"app": "web"}},
 				Rules:       []string{"probes"},
 				Reason:      "r",
 			}}},
@@ -393,24 +393,24 @@ func TestRuleCovers(t *testing.T) {
 // selectorCases are shared by the SelectsDeployment and SelectsNamespace
 // tables: a nil or empty selector selects everything.
 var selectorCases = map[string]struct {
-	sel    *metav1.LabelSelector
+	sel    *prodreadyv1alpha1.LabelSelector
 	labels map[string]string
 	want   bool
 }{
 	"nil selector, no labels":          {sel: nil, labels: nil, want: true},
 	"nil selector, some labels":        {sel: nil, labels: map[string]string{"a": "b"}, want: true},
-	"empty selector, no labels":        {sel: &metav1.LabelSelector{}, labels: nil, want: true},
-	"empty selector, some labels":      {sel: &metav1.LabelSelector{}, labels: map[string]string{"a": "b"}, want: true},
-	"matchLabels match":                {sel: &metav1.LabelSelector{MatchLabels: map[string]string{"env": "prod"}}, labels: map[string]string{"env": "prod", "x": "y"}, want: true},
-	"matchLabels wrong value":          {sel: &metav1.LabelSelector{MatchLabels: map[string]string{"env": "prod"}}, labels: map[string]string{"env": "dev"}},
-	"matchLabels missing key":          {sel: &metav1.LabelSelector{MatchLabels: map[string]string{"env": "prod"}}, labels: nil},
-	"matchLabels one of two fails":     {sel: &metav1.LabelSelector{MatchLabels: map[string]string{"env": "prod", "tier": "web"}}, labels: map[string]string{"env": "prod"}},
-	"matchExpressions In":              {sel: &metav1.LabelSelector{MatchExpressions: []metav1.LabelSelectorRequirement{{Key: "env", Operator: metav1.LabelSelectorOpIn, Values: []string{"prod", "staging"}}}}, labels: map[string]string{"env": "staging"}, want: true},
-	"matchExpressions In fails":        {sel: &metav1.LabelSelector{MatchExpressions: []metav1.LabelSelectorRequirement{{Key: "env", Operator: metav1.LabelSelectorOpIn, Values: []string{"prod"}}}}, labels: map[string]string{"env": "dev"}},
-	"matchExpressions NotIn absent":    {sel: &metav1.LabelSelector{MatchExpressions: []metav1.LabelSelectorRequirement{{Key: "env", Operator: metav1.LabelSelectorOpNotIn, Values: []string{"dev"}}}}, labels: nil, want: true},
-	"matchExpressions Exists":          {sel: &metav1.LabelSelector{MatchExpressions: []metav1.LabelSelectorRequirement{{Key: "env", Operator: metav1.LabelSelectorOpExists}}}, labels: map[string]string{"env": ""}, want: true},
-	"matchExpressions DoesNotExist":    {sel: &metav1.LabelSelector{MatchExpressions: []metav1.LabelSelectorRequirement{{Key: "env", Operator: metav1.LabelSelectorOpDoesNotExist}}}, labels: map[string]string{"env": "prod"}},
-	"matchLabels and expressions both": {sel: &metav1.LabelSelector{MatchLabels: map[string]string{"tier": "web"}, MatchExpressions: []metav1.LabelSelectorRequirement{{Key: "env", Operator: metav1.LabelSelectorOpNotIn, Values: []string{"dev"}}}}, labels: map[string]string{"tier": "web", "env": "dev"}},
+	"empty selector, no labels":        {sel: &prodreadyv1alpha1.LabelSelector{}, labels: nil, want: true},
+	"empty selector, some labels":      {sel: &prodreadyv1alpha1.LabelSelector{}, labels: map[string]string{"a": "b"}, want: true},
+	"matchLabels match":                {sel: &prodreadyv1alpha1.LabelSelector{MatchLabels: map[string]string{"env": "prod"}}, labels: map[string]string{"env": "prod", "x": "y"}, want: true},
+	"matchLabels wrong value":          {sel: &prodreadyv1alpha1.LabelSelector{MatchLabels: map[string]string{"env": "prod"}}, labels: map[string]string{"env": "dev"}},
+	"matchLabels missing key":          {sel: &prodreadyv1alpha1.LabelSelector{MatchLabels: map[string]string{"env": "prod"}}, labels: nil},
+	"matchLabels one of two fails":     {sel: &prodreadyv1alpha1.LabelSelector{MatchLabels: map[string]string{"env": "prod", "tier": "web"}}, labels: map[string]string{"env": "prod"}},
+	"matchExpressions In":              {sel: &prodreadyv1alpha1.LabelSelector{MatchExpressions: []prodreadyv1alpha1.LabelSelectorRequirement{{Key: "env", Operator: prodreadyv1alpha1.LabelSelectorOpIn, Values: []string{"prod", "staging"}}}}, labels: map[string]string{"env": "staging"}, want: true},
+	"matchExpressions In fails":        {sel: &prodreadyv1alpha1.LabelSelector{MatchExpressions: []prodreadyv1alpha1.LabelSelectorRequirement{{Key: "env", Operator: prodreadyv1alpha1.LabelSelectorOpIn, Values: []string{"prod"}}}}, labels: map[string]string{"env": "dev"}},
+	"matchExpressions NotIn absent":    {sel: &prodreadyv1alpha1.LabelSelector{MatchExpressions: []prodreadyv1alpha1.LabelSelectorRequirement{{Key: "env", Operator: prodreadyv1alpha1.LabelSelectorOpNotIn, Values: []string{"dev"}}}}, labels: nil, want: true},
+	"matchExpressions Exists":          {sel: &prodreadyv1alpha1.LabelSelector{MatchExpressions: []prodreadyv1alpha1.LabelSelectorRequirement{{Key: "env", Operator: prodreadyv1alpha1.LabelSelectorOpExists}}}, labels: map[string]string{"env": ""}, want: true},
+	"matchExpressions DoesNotExist":    {sel: &prodreadyv1alpha1.LabelSelector{MatchExpressions: []prodreadyv1alpha1.LabelSelectorRequirement{{Key: "env", Operator: prodreadyv1alpha1.LabelSelectorOpDoesNotExist}}}, labels: map[string]string{"env": "prod"}},
+	"matchLabels and expressions both": {sel: &prodreadyv1alpha1.LabelSelector{MatchLabels: map[string]string{"tier": "web"}, MatchExpressions: []prodreadyv1alpha1.LabelSelectorRequirement{{Key: "env", Operator: prodreadyv1alpha1.LabelSelectorOpNotIn, Values: []string{"dev"}}}}, labels: map[string]string{"tier": "web", "env": "dev"}},
 }
 
 func TestSelectsDeployment(t *testing.T) {
@@ -449,15 +449,15 @@ func TestSelectsNamespace(t *testing.T) {
 }
 
 // manyExpressions is a selector with n In expressions of v values each.
-func manyExpressions(n, v int) *metav1.LabelSelector {
-	sel := &metav1.LabelSelector{}
+func manyExpressions(n, v int) *prodreadyv1alpha1.LabelSelector {
+	sel := &prodreadyv1alpha1.LabelSelector{}
 	for i := range n {
 		values := make([]string, v)
 		for j := range values {
 			values[j] = fmt.Sprintf("v%d", j)
 		}
-		sel.MatchExpressions = append(sel.MatchExpressions, metav1.LabelSelectorRequirement{
-			Key: fmt.Sprintf("k%d", i), Operator: metav1.LabelSelectorOpIn, Values: values,
+		sel.MatchExpressions = append(sel.MatchExpressions, prodreadyv1alpha1.LabelSelectorRequirement{
+			Key: fmt.Sprintf("k%d", i), Operator: prodreadyv1alpha1.LabelSelectorOpIn, Values: values,
 		})
 	}
 	return sel

@@ -1002,7 +1002,7 @@ func TestExemptions(t *testing.T) {
 		ex.Containers = containers
 		return ex
 	}
-	bySelector := func(sel *metav1.LabelSelector, rules ...string) prodreadyv1alpha1.Exemption {
+	bySelector := func(sel *prodreadyv1alpha1.LabelSelector, rules ...string) prodreadyv1alpha1.Exemption {
 		return prodreadyv1alpha1.Exemption{Selector: sel, Rules: rules, Reason: "owned by the payments team"}
 	}
 	inADay, inTwoDays := testNow.Add(24*time.Hour), testNow.Add(48*time.Hour)
@@ -1024,23 +1024,23 @@ func TestExemptions(t *testing.T) {
 			wantViolations: exemptionFindings(),
 		},
 		"by label selector": {
-			exemptions:     []prodreadyv1alpha1.Exemption{bySelector(&metav1.LabelSelector{MatchLabels: map[string]string{"team": "payments"}}, "replicas")},
+			exemptions:     []prodreadyv1alpha1.Exemption{bySelector(&prodreadyv1alpha1.LabelSelector{MatchLabels: map[string]string{"team": "payments"}}, "replicas")},
 			wantViolations: without(fReplicas),
 			wantExempted:   []Finding{fReplicas},
 		},
 		"by label selector with matchExpressions": {
-			exemptions: []prodreadyv1alpha1.Exemption{bySelector(&metav1.LabelSelector{MatchExpressions: []metav1.LabelSelectorRequirement{
-				{Key: "team", Operator: metav1.LabelSelectorOpIn, Values: []string{"payments", "search"}},
+			exemptions: []prodreadyv1alpha1.Exemption{bySelector(&prodreadyv1alpha1.LabelSelector{MatchExpressions: []prodreadyv1alpha1.LabelSelectorRequirement{
+				{Key: "team", Operator: prodreadyv1alpha1.LabelSelectorOpIn, Values: []string{"payments", "search"}},
 			}}, "pdb")},
 			wantViolations: without(fPDB),
 			wantExempted:   []Finding{fPDB},
 		},
 		"label selector not matching": {
-			exemptions:     []prodreadyv1alpha1.Exemption{bySelector(&metav1.LabelSelector{MatchLabels: map[string]string{"team": "search"}}, "replicas")},
+			exemptions:     []prodreadyv1alpha1.Exemption{bySelector(&prodreadyv1alpha1.LabelSelector{MatchLabels: map[string]string{"team": "search"}}, "replicas")},
 			wantViolations: exemptionFindings(),
 		},
 		"label selector matches the Deployment's labels, not the template's": {
-			exemptions:     []prodreadyv1alpha1.Exemption{bySelector(&metav1.LabelSelector{MatchLabels: map[string]string{"tier": "frontend"}}, "replicas")},
+			exemptions:     []prodreadyv1alpha1.Exemption{bySelector(&prodreadyv1alpha1.LabelSelector{MatchLabels: map[string]string{"tier": "frontend"}}, "replicas")},
 			wantViolations: exemptionFindings(),
 		},
 		"prefix probes covers probes.readiness": {
@@ -1122,7 +1122,7 @@ func TestExemptions(t *testing.T) {
 		},
 		"container-scoped by selector with expiry": {
 			exemptions: []prodreadyv1alpha1.Exemption{expiring(forContainers(
-				bySelector(&metav1.LabelSelector{MatchLabels: map[string]string{"app": "web"}}, "resources"), "proxy"), inTwoDays)},
+				bySelector(&prodreadyv1alpha1.LabelSelector{MatchLabels: map[string]string{"app": "web"}}, "resources"), "proxy"), inTwoDays)},
 			wantViolations: without(fProxyMemory),
 			wantExempted:   []Finding{fProxyMemory},
 			wantNextExpiry: inTwoDays,

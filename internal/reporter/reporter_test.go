@@ -186,16 +186,16 @@ var _ = Describe("Report writer", Ordered, func() {
 		d := createDeployment(ns, "web")
 		other := createDeployment(ns, "other")
 		local := createPolicy(ns, readinessOnly())
-		local.Spec.Selector = &metav1.LabelSelector{MatchLabels: map[string]string{"app": "web"}}
+		local.Spec.Selector = &prodreadyv1alpha1.LabelSelector{MatchLabels: map[string]string{"app": "web"}}
 		Expect(k8sClient.Update(ctx, local)).To(Succeed())
 		cluster := &prodreadyv1alpha1.ClusterReadinessPolicy{
 			ObjectMeta: metav1.ObjectMeta{Name: "reports-test-replicas"},
 			Spec: prodreadyv1alpha1.ClusterReadinessPolicySpec{
 				PolicySpec: prodreadyv1alpha1.PolicySpec{
-					Selector: &metav1.LabelSelector{MatchLabels: map[string]string{"app": "web"}},
+					Selector: &prodreadyv1alpha1.LabelSelector{MatchLabels: map[string]string{"app": "web"}},
 					Rules:    prodreadyv1alpha1.Rules{Replicas: &prodreadyv1alpha1.ReplicaRules{Minimum: 2}},
 				},
-				NamespaceSelector: &metav1.LabelSelector{MatchLabels: map[string]string{"reports-test": "prune"}},
+				NamespaceSelector: &prodreadyv1alpha1.LabelSelector{MatchLabels: map[string]string{"reports-test": "prune"}},
 			},
 		}
 		Expect(k8sClient.Create(ctx, cluster)).To(Succeed())

@@ -55,7 +55,7 @@ func mapFixture(t *testing.T) *Reconciler {
 		&prodreadyv1alpha1.ReadinessPolicy{
 			ObjectMeta: metav1.ObjectMeta{Namespace: "a", Name: "ops"},
 			Spec: prodreadyv1alpha1.PolicySpec{
-				Selector: &metav1.LabelSelector{MatchLabels: map[string]string{"app": "web"}},
+				Selector: &prodreadyv1alpha1.LabelSelector{MatchLabels: map[string]string{"app": "web"}},
 				Rules: prodreadyv1alpha1.Rules{
 					Shutdown: &prodreadyv1alpha1.ShutdownRules{PreStop: prodreadyv1alpha1.RequirementRequired},
 					Spread:   &prodreadyv1alpha1.SpreadRules{Zones: prodreadyv1alpha1.SpreadRequired, ZoneKey: "zone"},
@@ -65,7 +65,7 @@ func mapFixture(t *testing.T) *Reconciler {
 		&prodreadyv1alpha1.ClusterReadinessPolicy{
 			ObjectMeta: metav1.ObjectMeta{Name: "prio"},
 			Spec: prodreadyv1alpha1.ClusterReadinessPolicySpec{PolicySpec: prodreadyv1alpha1.PolicySpec{
-				Selector: &metav1.LabelSelector{MatchLabels: map[string]string{"app": "api"}},
+				Selector: &prodreadyv1alpha1.LabelSelector{MatchLabels: map[string]string{"app": "api"}},
 				Rules:    prodreadyv1alpha1.Rules{Priority: &prodreadyv1alpha1.PriorityRules{Minimum: &minimum}},
 			}},
 		},

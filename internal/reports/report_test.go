@@ -292,7 +292,7 @@ func TestBuildExemptionProperties(t *testing.T) {
 		},
 		"with expiry": {
 			exemption: prodreadyv1alpha1.Exemption{
-				Selector: &metav1.LabelSelector{MatchLabels: map[string]string{"tier": "web"}},
+				Selector: &prodreadyv1alpha1.LabelSelector{MatchLabels: map[string]string{"tier": "web"}},
 				Rules:    []string{"probes"}, Reason: "migration", Expires: &expires,
 			},
 			want: map[string]string{

@@ -88,13 +88,13 @@ func TestPolicyValidatorWarnsOnlyWhenNothingIsSelected(t *testing.T) {
 		return &prodreadyv1alpha1.ClusterReadinessPolicy{
 			ObjectMeta: metav1.ObjectMeta{Name: "c"},
 			Spec: prodreadyv1alpha1.ClusterReadinessPolicySpec{PolicySpec: prodreadyv1alpha1.PolicySpec{Rules: testutil.FullRules()},
-				NamespaceSelector: &metav1.LabelSelector{MatchLabels: map[string]string{"env": env}}},
+				NamespaceSelector: &prodreadyv1alpha1.LabelSelector{MatchLabels: map[string]string{"env": env}}},
 		}
 	}
 	namespaced := func(ns string, sel map[string]string) *prodreadyv1alpha1.ReadinessPolicy {
 		p := &prodreadyv1alpha1.ReadinessPolicy{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "p"}, Spec: prodreadyv1alpha1.PolicySpec{Rules: testutil.FullRules()}}
 		if sel != nil {
-			p.Spec.Selector = &metav1.LabelSelector{MatchLabels: sel}
+			p.Spec.Selector = &prodreadyv1alpha1.LabelSelector{MatchLabels: sel}
 		}
 		return p
 	}

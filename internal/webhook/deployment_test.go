@@ -335,7 +335,7 @@ var _ = Describe("Policy admission", func() {
 			ObjectMeta: metav1.ObjectMeta{Name: "nothing-" + ns},
 			Spec: prodreadyv1alpha1.ClusterReadinessPolicySpec{
 				PolicySpec:        prodreadyv1alpha1.PolicySpec{Rules: testutil.FullRules()},
-				NamespaceSelector: &metav1.LabelSelector{MatchLabels: map[string]string{"no-such-label": ns}},
+				NamespaceSelector: &prodreadyv1alpha1.LabelSelector{MatchLabels: map[string]string{"no-such-label": ns}},
 			},
 		})).To(Succeed())
 		Expect(strings.Join(warnings.take(), "\n")).To(ContainSubstring("selects no Deployment"))

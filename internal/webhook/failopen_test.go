@@ -47,7 +47,7 @@ func TestDeploymentValidatorFailsOpenOnReadErrors(t *testing.T) {
 		ObjectMeta: metav1.ObjectMeta{Name: "production", UID: "c", Generation: 1},
 		Spec: prodreadyv1alpha1.ClusterReadinessPolicySpec{
 			PolicySpec:        strictPolicy().Spec,
-			NamespaceSelector: &metav1.LabelSelector{MatchLabels: map[string]string{"env": "production"}},
+			NamespaceSelector: &prodreadyv1alpha1.LabelSelector{MatchLabels: map[string]string{"env": "production"}},
 		},
 	}
 	fail := func(match func(obj any) bool) interceptor.Funcs {
