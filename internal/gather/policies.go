@@ -85,7 +85,8 @@ func PoliciesInScope(ctx context.Context, r client.Reader, c *Compiler, namespac
 			if !nsRead {
 				nsRead = true
 				var ns corev1.Namespace
-				if err := r.Get(ctx, types.NamespacedName{Name: namespace}, &ns); err != nil && !apierrors.IsNotFound(err) {
+				// Only the labels are read: no deep copy of the cached Namespace.
+				if err := r.Get(ctx, types.NamespacedName{Name: namespace}, &ns, client.UnsafeDisableDeepCopy); err != nil && !apierrors.IsNotFound(err) {
 					return nil, fmt.Errorf("reading Namespace %q: %w", namespace, err)
 				}
 				nsLabels = ns.Labels
