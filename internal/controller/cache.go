@@ -42,7 +42,7 @@ import (
 // A read of a kind without an informer fails instead of starting one: the
 // controllers' watches and the webhooks (webhook.SetupWithManager) register
 // the informers of the kinds they always read up front, and the kinds only
-// some rules need (gather.LazyKinds) are started explicitly before their
+// some rules need (gather.LazyWatches) are started explicitly before their
 // first read. An informer started by a read would make that read, possibly
 // an admission review, wait for a full LIST unannounced.
 func CacheOptions() cache.Options {

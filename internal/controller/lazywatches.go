@@ -18,8 +18,6 @@ package controller
 
 import (
 	"context"
-	"fmt"
-	"sync"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -30,7 +28,6 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
@@ -41,58 +38,18 @@ import (
 	"github.com/prodready/prodready/internal/readiness"
 )
 
-// lazyWatches starts the watches on Services, Node metadata and
-// PriorityClasses the first time a policy needs them, so that a cluster
-// whose policies use none of those rules never caches those kinds.
-type lazyWatches struct {
-	ctrl  controller.Controller
-	cache cache.Cache
-
-	mu      sync.Mutex
-	started map[string]bool
-}
-
-// ensureWatches starts the watches the policy's rules need and that are not
-// running yet. It first waits for each kind's informer to sync, so that the
-// evaluation that follows reads a complete cache.
-func (r *PolicyReconciler) ensureWatches(ctx context.Context, p *readiness.Policy) error {
-	w := r.lazy
-	if w == nil || w.ctrl == nil {
-		return nil // not set up by SetupWithManager (unit tests)
+// lazySources are how the policy controller watches the kinds only some
+// rules read, once a policy needs them (gather.LazyWatches).
+func (r *PolicyReconciler) lazySources(c cache.Cache) gather.LazySources {
+	return gather.LazySources{
+		Services: func() source.Source {
+			return source.Kind[client.Object](c, &corev1.Service{}, coalescing(r.mapService), gather.ServiceRoutingChanged())
+		},
+		Nodes: func() source.Source { return source.Kind[client.Object](c, gather.NodeMetadata(), r.nodeHandler()) },
+		PriorityClasses: func() source.Source {
+			return source.Kind[client.Object](c, &schedulingv1.PriorityClass{}, coalescing(r.mapPriorityClass), gather.PriorityChanged())
+		},
 	}
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	for _, obj := range gather.LazyKinds(gather.NeedsOf(p)) {
-		if _, err := w.cache.GetInformer(ctx, obj); err != nil {
-			return fmt.Errorf("starting the informer for %T: %w", obj, err)
-		}
-	}
-	start := func(kind string, src source.Source) error {
-		if w.started[kind] {
-			return nil
-		}
-		if err := w.ctrl.Watch(src); err != nil {
-			return fmt.Errorf("watching %s: %w", kind, err)
-		}
-		w.started[kind] = true
-		return nil
-	}
-	if p.UsesServices() {
-		if err := start("Services", source.Kind[client.Object](w.cache, &corev1.Service{}, coalescing(r.mapService), gather.ServiceRoutingChanged())); err != nil {
-			return err
-		}
-	}
-	if p.UsesNodes() {
-		if err := start("Nodes", source.Kind[client.Object](w.cache, gather.NodeMetadata(), r.nodeHandler())); err != nil {
-			return err
-		}
-	}
-	if p.UsesPriorityClasses() {
-		if err := start("PriorityClasses", source.Kind[client.Object](w.cache, &schedulingv1.PriorityClass{}, coalescing(r.mapPriorityClass), gather.PriorityChanged())); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // mapService enqueues the policies with rule shutdown.preStop that select a

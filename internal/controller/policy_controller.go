@@ -95,7 +95,7 @@ type PolicyReconciler struct {
 
 	transitions *transitions
 	metrics     *policyMetrics
-	lazy        *lazyWatches
+	lazy        *gather.LazyWatches
 }
 
 func (r *PolicyReconciler) newPolicy() (prodreadyv1alpha1.Policy, client.Object) {
@@ -143,7 +143,7 @@ func (r *PolicyReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctr
 	}
 	r.metrics.setInvalid(key, false, "")
 
-	if err := r.ensureWatches(ctx, compiled); err != nil {
+	if err := r.lazy.Ensure(ctx, gather.NeedsOf(compiled)); err != nil {
 		return ctrl.Result{}, err
 	}
 	start := time.Now()

@@ -33,6 +33,7 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
@@ -59,7 +60,7 @@ func SetupWithManager(mgr ctrl.Manager, compiler *gather.Compiler, recorder even
 // cluster policies) Namespaces, and maps each change through the policies'
 // selectors to only the policies it can affect. Services, Node metadata and
 // PriorityClasses are watched from the first reconcile of a policy whose
-// rules read them (see ensureWatches).
+// rules read them (see gather.LazyWatches).
 func (r *PolicyReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	r.transitions = newTransitions()
 	r.metrics = newPolicyMetrics(kindOf(gather.PolicyKey{Cluster: r.Cluster}))
@@ -87,12 +88,8 @@ func (r *PolicyReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		b = b.Watches(&corev1.Namespace{}, coalescing(r.mapNamespace),
 			builder.WithPredicates(predicate.LabelChangedPredicate{}))
 	}
-	c, err := b.Build(r)
-	if err != nil {
-		return err
-	}
-	r.lazy = &lazyWatches{ctrl: c, cache: mgr.GetCache(), started: map[string]bool{}}
-	return nil
+	r.lazy = gather.NewLazyWatches(mgr.GetCache(), r.lazySources(mgr.GetCache()))
+	return r.lazy.Build(func() (controller.Controller, error) { return b.Build(r) })
 }
 
 // coalesceWindow is how long an evaluation triggered by a Deployment, PDB,

@@ -225,22 +225,6 @@ func startInformer(ctx context.Context, r client.Reader, obj client.Object) erro
 	return nil
 }
 
-// LazyKinds returns an empty object of each kind that is cached only once a
-// policy needs it, with the Needs that asks for it.
-func LazyKinds(n Needs) []client.Object {
-	var out []client.Object
-	if n.Services {
-		out = append(out, &corev1.Service{})
-	}
-	if n.Nodes {
-		out = append(out, NodeMetadata())
-	}
-	if n.PriorityClasses {
-		out = append(out, &schedulingv1.PriorityClass{})
-	}
-	return out
-}
-
 // ShareCluster copies the cluster-scoped objects another NamespaceObjects
 // has loaded, so that they are listed once per evaluation, not once per
 // namespace.

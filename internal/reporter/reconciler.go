@@ -77,7 +77,7 @@ type Reconciler struct {
 	present map[types.NamespacedName]struct{}
 	// lazy starts the watches on Services, Nodes and PriorityClasses once
 	// a selected policy reads them; nil in unit tests.
-	lazy *lazyWatches
+	lazy *gather.LazyWatches
 	// store walks the cached Deployments without copying them, to map
 	// events to Deployments; the zero value lists through Client.
 	store gather.DeploymentStore
@@ -159,7 +159,7 @@ func (r *Reconciler) evaluate(ctx context.Context, d *appsv1.Deployment, now tim
 			needs.PriorityClasses = needs.PriorityClasses || n.PriorityClasses
 		}
 	}
-	if err := r.ensureWatches(ctx, needs); err != nil {
+	if err := r.lazy.Ensure(ctx, needs); err != nil {
 		return nil, time.Time{}, err
 	}
 	objs := &gather.NamespaceObjects{}

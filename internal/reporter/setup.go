@@ -240,34 +240,26 @@ func (r *Reconciler) setupWithManager(ctx context.Context, mgr ctrl.Manager, rep
 	meta := &metav1.PartialObjectMetadata{}
 	meta.SetGroupVersionKind(reportGVK)
 	// Services, Node metadata and PriorityClasses are watched from the
-	// first reconcile whose policies read them (see ensureWatches). The
-	// controller may start reconciling as soon as it is built, on a running
-	// manager: holding the lock until it is recorded makes those reconciles
-	// wait for it.
-	r.lazy = &lazyWatches{cache: mgr.GetCache(), started: map[string]bool{}}
-	r.lazy.mu.Lock()
-	defer r.lazy.mu.Unlock()
-	c, err := ctrl.NewControllerManagedBy(mgr).
-		Named("report").
-		For(&appsv1.Deployment{}, builder.WithPredicates(predicate.Or(predicate.GenerationChangedPredicate{}, predicate.LabelChangedPredicate{}))).
-		Watches(&prodreadyv1alpha1.ReadinessPolicy{}, handler.EnqueueRequestsFromMapFunc(r.deploymentsInNamespace),
-			builder.WithPredicates(predicate.GenerationChangedPredicate{})).
-		Watches(&prodreadyv1alpha1.ClusterReadinessPolicy{}, handler.EnqueueRequestsFromMapFunc(r.allDeployments),
-			builder.WithPredicates(predicate.GenerationChangedPredicate{})).
-		Watches(&policyv1.PodDisruptionBudget{}, handler.EnqueueRequestsFromMapFunc(r.deploymentsInNamespace),
-			builder.WithPredicates(predicate.GenerationChangedPredicate{})).
-		Watches(&autoscalingv2.HorizontalPodAutoscaler{}, handler.EnqueueRequestsFromMapFunc(r.deploymentsInNamespace),
-			builder.WithPredicates(hpaScalingChanged())).
-		Watches(&corev1.Namespace{}, handler.EnqueueRequestsFromMapFunc(r.deploymentsOfNamespace),
-			builder.WithPredicates(predicate.LabelChangedPredicate{})).
-		WatchesRawSource(source.Kind[*metav1.PartialObjectMetadata](reportCache, meta, r.reportEvents())).
-		WithOptions(controller.Options{MaxConcurrentReconciles: workers}).
-		Build(r)
-	if err != nil {
-		return err
-	}
-	r.lazy.ctrl = c
-	return nil
+	// first reconcile whose policies read them (see gather.LazyWatches).
+	r.lazy = gather.NewLazyWatches(mgr.GetCache(), r.lazySources(mgr.GetCache()))
+	return r.lazy.Build(func() (controller.Controller, error) {
+		return ctrl.NewControllerManagedBy(mgr).
+			Named("report").
+			For(&appsv1.Deployment{}, builder.WithPredicates(predicate.Or(predicate.GenerationChangedPredicate{}, predicate.LabelChangedPredicate{}))).
+			Watches(&prodreadyv1alpha1.ReadinessPolicy{}, handler.EnqueueRequestsFromMapFunc(r.deploymentsInNamespace),
+				builder.WithPredicates(predicate.GenerationChangedPredicate{})).
+			Watches(&prodreadyv1alpha1.ClusterReadinessPolicy{}, handler.EnqueueRequestsFromMapFunc(r.allDeployments),
+				builder.WithPredicates(predicate.GenerationChangedPredicate{})).
+			Watches(&policyv1.PodDisruptionBudget{}, handler.EnqueueRequestsFromMapFunc(r.deploymentsInNamespace),
+				builder.WithPredicates(predicate.GenerationChangedPredicate{})).
+			Watches(&autoscalingv2.HorizontalPodAutoscaler{}, handler.EnqueueRequestsFromMapFunc(r.deploymentsInNamespace),
+				builder.WithPredicates(hpaScalingChanged())).
+			Watches(&corev1.Namespace{}, handler.EnqueueRequestsFromMapFunc(r.deploymentsOfNamespace),
+				builder.WithPredicates(predicate.LabelChangedPredicate{})).
+			WatchesRawSource(source.Kind[*metav1.PartialObjectMetadata](reportCache, meta, r.reportEvents())).
+			WithOptions(controller.Options{MaxConcurrentReconciles: workers}).
+			Build(r)
+	})
 }
 
 // hpaScalingChanged passes HPA creates and deletes, and updates that change

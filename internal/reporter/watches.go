@@ -18,8 +18,6 @@ package reporter
 
 import (
 	"context"
-	"fmt"
-	"sync"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -31,7 +29,6 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
@@ -42,68 +39,19 @@ import (
 	"github.com/prodready/prodready/internal/readiness"
 )
 
-// lazyWatches starts the report controller's watches on Services, Node
-// metadata and PriorityClasses the first time a selected policy's rules
-// read them (shutdown.preStop, spread.zones, priority.class), as the policy
-// controllers do: a cluster whose policies use none of those rules never
-// caches those kinds, and one that does re-evaluates the affected reports
-// when such an object alone changes.
-type lazyWatches struct {
-	ctrl  controller.Controller
-	cache cache.Cache
-
-	mu      sync.Mutex
-	started map[string]bool
-}
-
-// ensureWatches starts the watches the needs ask for that are not running
-// yet, after waiting for each kind's informer to sync, so the evaluation
-// that follows reads a complete cache.
-func (r *Reconciler) ensureWatches(ctx context.Context, needs gather.Needs) error {
-	w := r.lazy
-	if w == nil {
-		return nil // not set up by setupWithManager (unit tests)
+// lazySources are how the report writer watches the kinds only some rules
+// read, once a selected policy needs them (gather.LazyWatches): the
+// affected reports are re-evaluated when such an object alone changes.
+func (r *Reconciler) lazySources(c cache.Cache) gather.LazySources {
+	return gather.LazySources{
+		Services: func() source.Source {
+			return source.Kind[client.Object](c, &corev1.Service{}, handler.EnqueueRequestsFromMapFunc(r.mapService), gather.ServiceRoutingChanged())
+		},
+		Nodes: func() source.Source { return source.Kind[client.Object](c, gather.NodeMetadata(), r.nodeHandler()) },
+		PriorityClasses: func() source.Source {
+			return source.Kind[client.Object](c, &schedulingv1.PriorityClass{}, handler.EnqueueRequestsFromMapFunc(r.mapPriorityClass), gather.PriorityChanged())
+		},
 	}
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if w.ctrl == nil {
-		return nil // the controller failed to build and never runs
-	}
-	start := func(kind string, obj client.Object, src func() source.Source) error {
-		if w.started[kind] {
-			return nil
-		}
-		if _, err := w.cache.GetInformer(ctx, obj); err != nil {
-			return fmt.Errorf("starting the informer for %s: %w", kind, err)
-		}
-		if err := w.ctrl.Watch(src()); err != nil {
-			return fmt.Errorf("watching %s: %w", kind, err)
-		}
-		w.started[kind] = true
-		return nil
-	}
-	if needs.Services {
-		if err := start("Services", &corev1.Service{}, func() source.Source {
-			return source.Kind[client.Object](w.cache, &corev1.Service{}, handler.EnqueueRequestsFromMapFunc(r.mapService), gather.ServiceRoutingChanged())
-		}); err != nil {
-			return err
-		}
-	}
-	if needs.Nodes {
-		if err := start("Nodes", gather.NodeMetadata(), func() source.Source {
-			return source.Kind[client.Object](w.cache, gather.NodeMetadata(), r.nodeHandler())
-		}); err != nil {
-			return err
-		}
-	}
-	if needs.PriorityClasses {
-		if err := start("PriorityClasses", &schedulingv1.PriorityClass{}, func() source.Source {
-			return source.Kind[client.Object](w.cache, &schedulingv1.PriorityClass{}, handler.EnqueueRequestsFromMapFunc(r.mapPriorityClass), gather.PriorityChanged())
-		}); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // mapService enqueues the Deployments of the Service's namespace whose pods
