@@ -62,33 +62,31 @@ type localCluster struct {
 	Ports         struct {
 		Etcd int `json:"etcd"`
 	} `json:"ports"`
-	Components []struct {
-		Name string   `json:"name"`
-		PID  int      `json:"pid"`
-		Env  []string `json:"env"`
-	} `json:"components"`
+	Components []process `json:"components"`
 }
 
-// env returns what make up added to the named component's environment
-// (the operator's GOMEMLIMIT), so a row that starts its own operator runs
-// it as make up does.
-func (c *localCluster) env(name string) []string {
-	for _, x := range c.Components {
-		if x.Name == name {
-			return x.Env
-		}
-	}
-	return nil
+// process is one process make up started.
+type process struct {
+	Name string `json:"name"`
+	PID  int    `json:"pid"`
+	// Env is what make up added to the process's environment (the
+	// operator's GOMEMLIMIT), so a row that starts its own operator runs it
+	// as make up does.
+	Env []string `json:"env"`
 }
 
-func (c *localCluster) pid(name string) int {
+// component returns the named component; the zero value if make up has
+// none of that name.
+func (c *localCluster) component(name string) process {
 	for _, x := range c.Components {
 		if x.Name == name {
-			return x.PID
+			return x
 		}
 	}
-	return 0
+	return process{}
 }
+
+func (c *localCluster) pid(name string) int { return c.component(name).PID }
 
 func (c *localCluster) managerArg(flag string) string {
 	for i, a := range c.ManagerArgs {

@@ -214,7 +214,7 @@ func startManager(lc *localCluster, logDir, mode string) (*exec.Cmd, error) {
 	cmd := exec.Command(lc.ManagerBinary, append(append([]string{}, lc.ManagerArgs...), "--reports="+mode)...)
 	// make up's environment for the operator (GOMEMLIMIT), so that both runs
 	// measure the configuration row 4 measures.
-	cmd.Env = append(os.Environ(), lc.env("manager")...)
+	cmd.Env = append(os.Environ(), lc.component("manager").Env...)
 	cmd.Stdout, cmd.Stderr = f, f
 	if err := cmd.Start(); err != nil {
 		_ = f.Close()
